@@ -1,0 +1,1 @@
+"""Planner: the interview scheduler of an applicant tracking system."""

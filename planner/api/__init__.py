@@ -1,0 +1,1 @@
+"""HTTP routes served next to the Reflex app: sign-in/out, health."""

@@ -1,0 +1,105 @@
+"""The signed-in layout: navigation, who is signed in, sign-out."""
+
+import reflex as rx
+
+from planner import routes
+from planner.state.session import SessionState
+
+
+def _nav_link(label: str, href: str) -> rx.Component:
+    return rx.link(label, href=href, size="3", weight="medium", color_scheme="gray",
+                   high_contrast=True, underline="hover")
+
+
+def sign_out_form() -> rx.Component:
+    """A real form POST, so that the server clears the HttpOnly cookie."""
+    return rx.el.form(
+        rx.button("Sign out", type="submit", variant="soft", color_scheme="gray", size="2"),
+        action=routes.AUTH_SIGN_OUT,
+        method="post",
+        on_submit=None,
+    )
+
+
+def navbar() -> rx.Component:
+    return rx.el.header(
+        rx.hstack(
+            rx.hstack(
+                rx.link(
+                    rx.heading("Planner", size="5", weight="bold"),
+                    href=routes.HOME,
+                    underline="none",
+                    high_contrast=True,
+                ),
+                rx.el.nav(
+                    rx.hstack(
+                        _nav_link("Calendar", routes.CALENDAR),
+                        _nav_link("Candidates", routes.CANDIDATES),
+                        rx.cond(SessionState.is_admin, _nav_link("Admin", routes.ADMIN)),
+                        spacing="5",
+                    ),
+                    aria_label="Main",
+                ),
+                spacing="6",
+                align="center",
+                wrap="wrap",
+            ),
+            rx.hstack(
+                rx.vstack(
+                    rx.text(SessionState.user_name, size="2", weight="medium"),
+                    rx.text(
+                        SessionState.role_label, " · ", SessionState.account_name,
+                        size="1", color_scheme="gray",
+                    ),
+                    spacing="0",
+                    align="end",
+                ),
+                sign_out_form(),
+                spacing="3",
+                align="center",
+            ),
+            justify="between",
+            align="center",
+            wrap="wrap",
+            spacing="4",
+            width="100%",
+        ),
+        style={
+            "padding": "12px 24px",
+            "border_bottom": "1px solid var(--gray-a5)",
+            "background": "var(--color-panel-solid)",
+        },
+    )
+
+
+def page_shell(title: str, *children: rx.Component) -> rx.Component:
+    """A signed-in page: navigation, then a heading and the page's content."""
+    return rx.box(
+        navbar(),
+        rx.el.main(
+            rx.vstack(
+                rx.heading(title, size="7", as_="h1"),
+                *children,
+                spacing="5",
+                width="100%",
+            ),
+            style={"max_width": "1100px", "margin": "0 auto", "padding": "24px"},
+        ),
+        min_height="100vh",
+        background="var(--gray-2)",
+    )
+
+
+def empty_state(title: str, detail: str) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.text(title, weight="medium", size="3"),
+            rx.text(detail, color_scheme="gray", size="2"),
+            spacing="1",
+        ),
+        width="100%",
+    )
+
+
+def loading() -> rx.Component:
+    return rx.hstack(rx.spinner(), rx.text("Loading…", color_scheme="gray"), spacing="2")

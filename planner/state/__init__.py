@@ -1,0 +1,1 @@
+"""Reflex page states: thin handlers that call services and keep view models."""

@@ -1,0 +1,26 @@
+"""Reflex configuration; URLs and ports come from Planner's settings (PLANNER_*)."""
+
+import os
+
+import reflex as rx
+
+_port = int(os.environ.get("PLANNER_PORT", "3000"))
+_options: dict = {"frontend_port": _port, "backend_port": _port}
+if os.environ.get("PLANNER_PUBLIC_URL"):
+    _options["api_url"] = _options["deploy_url"] = os.environ["PLANNER_PUBLIC_URL"]
+if os.environ.get("PLANNER_REDIS_URL"):
+    # Several web processes share Reflex state through Redis.
+    _options["redis_url"] = os.environ["PLANNER_REDIS_URL"]
+
+config = rx.Config(
+    app_name="planner",
+    telemetry_enabled=False,
+    plugins=[
+        rx.plugins.SitemapPlugin(),
+        rx.plugins.RadixThemesPlugin(
+            theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium")
+        ),
+    ],
+    show_built_with_reflex=False,
+    **_options,
+)

@@ -9,8 +9,9 @@ from planner.settings import ROOT_DIR, SettingsError, get_settings
 
 def migrate() -> None:
     """Bring the configured database to the newest schema."""
-    from alembic import command
     from alembic.config import Config
+
+    from alembic import command
 
     command.upgrade(Config(str(ROOT_DIR / "alembic.ini")), "head")
 

@@ -12,6 +12,10 @@ from sqlmodel import Session, create_engine
 from planner.settings import get_settings
 
 
+def _unicode_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets foreign keys, WAL and a busy timeout so that
     several processes (web, worker, CLI) can share one file."""
@@ -27,6 +31,8 @@ def make_engine(url: str) -> Engine:
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
             # Let SQLAlchemy issue BEGIN itself so that BEGIN IMMEDIATE can be used for writes.
             dbapi_connection.isolation_level = None
+            # SQLite's own lower() only knows ASCII; searches must find "Åberg" too.
+            dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")

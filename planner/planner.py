@@ -18,13 +18,20 @@ from planner.state.signin import SignInState
 get_settings()  # refuse to start on invalid settings (e.g. a default secret in production)
 
 app = rx.App(api_transformer=build_api())
-app.add_page(sign_in_page, route=routes.SIGN_IN, title="Sign in · Planner",
-             on_load=SignInState.load)
+app.add_page(
+    sign_in_page, route=routes.SIGN_IN, title="Sign in · Planner", on_load=SignInState.load
+)
 app.add_page(calendar_page, route="/", title="Interviews · Planner", on_load=CalendarState.load)
-app.add_page(calendar_page, route=routes.CALENDAR, title="Interviews · Planner",
-             on_load=CalendarState.load)
-app.add_page(candidates_page, route=routes.CANDIDATES, title="Candidates · Planner",
-             on_load=CandidatesState.load)
-app.add_page(admin_page, route=routes.ADMIN, title="Account & users · Planner",
-             on_load=AdminState.load)
+app.add_page(
+    calendar_page, route=routes.CALENDAR, title="Interviews · Planner", on_load=CalendarState.load
+)
+app.add_page(
+    candidates_page,
+    route=routes.CANDIDATES,
+    title="Candidates · Planner",
+    on_load=CandidatesState.load,
+)
+app.add_page(
+    admin_page, route=routes.ADMIN, title="Account & users · Planner", on_load=AdminState.load
+)
 app.add_page(not_found_page, route="404", title="Page not found · Planner")

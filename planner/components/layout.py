@@ -7,8 +7,15 @@ from planner.state.session import SessionState
 
 
 def _nav_link(label: str, href: str) -> rx.Component:
-    return rx.link(label, href=href, size="3", weight="medium", color_scheme="gray",
-                   high_contrast=True, underline="hover")
+    return rx.link(
+        label,
+        href=href,
+        size="3",
+        weight="medium",
+        color_scheme="gray",
+        high_contrast=True,
+        underline="hover",
+    )
 
 
 def sign_out_form() -> rx.Component:
@@ -48,8 +55,11 @@ def navbar() -> rx.Component:
                 rx.vstack(
                     rx.text(SessionState.user_name, size="2", weight="medium"),
                     rx.text(
-                        SessionState.role_label, " · ", SessionState.account_name,
-                        size="1", color_scheme="gray",
+                        SessionState.role_label,
+                        " · ",
+                        SessionState.account_name,
+                        size="1",
+                        color_scheme="gray",
                     ),
                     spacing="0",
                     align="end",

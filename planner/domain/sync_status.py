@@ -7,9 +7,7 @@ from planner.domain.vocabulary import ConnectionStatus, SyncStatus
 CALENDAR_PROVIDERS = ("google", "microsoft", "caldav")
 
 
-def sync_status(
-    connections: Iterable[tuple[str, str]], *, invited: bool
-) -> SyncStatus:
+def sync_status(connections: Iterable[tuple[str, str]], *, invited: bool) -> SyncStatus:
     """The status the admin list shows, from (provider, status) pairs of the user's
     calendar connections (Zoom does not count as a calendar) and whether a sync
     invitation was sent. A working connection wins; then an error; then the past."""

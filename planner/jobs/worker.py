@@ -1,4 +1,4 @@
-"""ARQ WorkerSettings: `arq planner.jobs.worker.WorkerSettings` (needs PLANNER_REDIS_URL)."""
+"""ARQ WorkerSettings and tasks; run with `python -m planner.jobs` (needs PLANNER_REDIS_URL)."""
 
 import logging
 from typing import Any
@@ -44,6 +44,5 @@ class WorkerSettings:
     functions = [purge_expired_sessions]
     cron_jobs = [cron(purge_expired_sessions, minute={7}, run_at_startup=True)]
     on_startup = startup
-    redis_settings = redis_settings()
     max_tries = 10
     health_check_interval = 30

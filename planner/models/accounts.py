@@ -113,4 +113,3 @@ class SignInAttempt(SQLModel, table=True):
     client_address: str = Field(default="", max_length=64)
     succeeded: bool = Field(default=False)
     attempted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-

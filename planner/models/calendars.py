@@ -90,9 +90,7 @@ class SyncRun(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
-    connection_id: int = Field(
-        foreign_key="calendar_connection.id", index=True, ondelete="CASCADE"
-    )
+    connection_id: int = Field(foreign_key="calendar_connection.id", index=True, ondelete="CASCADE")
     status: str = Field(default=SyncRunStatus.RUNNING.value, max_length=10)
     incremental: bool = Field(default=False)
     busy_count: int = Field(default=0)

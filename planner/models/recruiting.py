@@ -37,9 +37,7 @@ class Candidate(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
-    job_id: int | None = Field(
-        default=None, foreign_key="job.id", index=True, ondelete="SET NULL"
-    )
+    job_id: int | None = Field(default=None, foreign_key="job.id", index=True, ondelete="SET NULL")
     name: str = Field(max_length=200)
     email: str = Field(max_length=320)
     phone: str | None = Field(default=None, max_length=40)

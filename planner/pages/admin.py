@@ -17,8 +17,10 @@ SYNC_COLOURS = {
 def _sync_badge(row: StaffView) -> rx.Component:
     return rx.match(
         row.sync_status,
-        *[(status, rx.badge(row.sync_label, color_scheme=colour)) for status, colour in
-          SYNC_COLOURS.items()],
+        *[
+            (status, rx.badge(row.sync_label, color_scheme=colour))
+            for status, colour in SYNC_COLOURS.items()
+        ],
         rx.badge(row.sync_label),
     )
 
@@ -61,7 +63,11 @@ def admin_page() -> rx.Component:
                                     *[
                                         rx.table.column_header_cell(label)
                                         for label in (
-                                            "Name", "E-mail", "Role", "Time zone", "Language",
+                                            "Name",
+                                            "E-mail",
+                                            "Role",
+                                            "Time zone",
+                                            "Language",
                                             "Calendar sync",
                                         )
                                     ]

@@ -159,7 +159,11 @@ def resolve_session(*, session: Session, token: str | None, now: datetime) -> Ac
         return None
     idle_limit = timedelta(hours=get_settings().session_hours)
     user = session.get(StaffUser, row.staff_user_id)
-    if row.expires_at <= now or row.last_seen_at + idle_limit <= now or not (user and user.is_active):
+    if (
+        row.expires_at <= now
+        or row.last_seen_at + idle_limit <= now
+        or not (user and user.is_active)
+    ):
         session.delete(row)
         session.commit()
         return None
@@ -185,6 +189,8 @@ def purge_expired(*, session: Session, now: datetime) -> int:
             (StaffSession.expires_at <= now) | (StaffSession.last_seen_at <= now - idle_limit)
         )
     )
-    session.exec(delete(SignInAttempt).where(SignInAttempt.attempted_at <= now - timedelta(days=30)))
+    session.exec(
+        delete(SignInAttempt).where(SignInAttempt.attempted_at <= now - timedelta(days=30))
+    )
     session.commit()
     return result.rowcount or 0

@@ -26,20 +26,56 @@ STAFF = (
 JOBS = (("Backend Engineer", "JOB-101"), ("Customer Success Manager", "JOB-102"))
 # name, e-mail, phone, locale, time zone, job reference
 CANDIDATES = (
-    ("Freja Nielsen", "freja.nielsen@mail.example", "+45 20 12 34 56", "da", "Europe/Copenhagen",
-     "JOB-101"),
-    ("Rasmus Møller", "rasmus.moller@mail.example", "+45 31 22 44 66", "da", "Europe/Copenhagen",
-     "JOB-102"),
-    ("Elin Johansson", "elin.johansson@mail.example", "+46 70 123 45 67", "sv", "Europe/Stockholm",
-     "JOB-101"),
+    (
+        "Freja Nielsen",
+        "freja.nielsen@mail.example",
+        "+45 20 12 34 56",
+        "da",
+        "Europe/Copenhagen",
+        "JOB-101",
+    ),
+    (
+        "Rasmus Møller",
+        "rasmus.moller@mail.example",
+        "+45 31 22 44 66",
+        "da",
+        "Europe/Copenhagen",
+        "JOB-102",
+    ),
+    (
+        "Elin Johansson",
+        "elin.johansson@mail.example",
+        "+46 70 123 45 67",
+        "sv",
+        "Europe/Stockholm",
+        "JOB-101",
+    ),
     ("Oskar Åberg", "oskar.aberg@mail.example", None, "sv", "Europe/Stockholm", "JOB-102"),
     ("Nora Hansen", "nora.hansen@mail.example", "+47 912 34 567", "nb", "Europe/Oslo", "JOB-101"),
-    ("Mikko Korhonen", "mikko.korhonen@mail.example", "+358 40 123 4567", "fi", "Europe/Helsinki",
-     "JOB-101"),
-    ("Emily Clarke", "emily.clarke@mail.example", "+44 7700 900123", "en", "Europe/London",
-     "JOB-102"),
-    ("James Carter", "james.carter@mail.example", "+1 212 555 0142", "en", "America/New_York",
-     "JOB-101"),
+    (
+        "Mikko Korhonen",
+        "mikko.korhonen@mail.example",
+        "+358 40 123 4567",
+        "fi",
+        "Europe/Helsinki",
+        "JOB-101",
+    ),
+    (
+        "Emily Clarke",
+        "emily.clarke@mail.example",
+        "+44 7700 900123",
+        "en",
+        "Europe/London",
+        "JOB-102",
+    ),
+    (
+        "James Carter",
+        "james.carter@mail.example",
+        "+1 212 555 0142",
+        "en",
+        "America/New_York",
+        "JOB-101",
+    ),
 )
 LOCATIONS = (
     ("Copenhagen HQ", "Vesterbrogade 1, 1620 København V"),
@@ -111,9 +147,7 @@ def seed_demo(*, session: Session, password: str) -> DemoSeed:
 
     for name, email, phone, locale, zone, job_ref in CANDIDATES:
         exists = session.exec(
-            select(Candidate.id).where(
-                Candidate.account_id == account_id, Candidate.email == email
-            )
+            select(Candidate.id).where(Candidate.account_id == account_id, Candidate.email == email)
         ).first()
         if exists is None:
             session.add(

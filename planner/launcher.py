@@ -72,7 +72,7 @@ def main() -> int:
     if not settings.redis_url:
         embedded, env["PLANNER_REDIS_URL"] = start_embedded_redis()
         print(f"Embedded Redis at {env['PLANNER_REDIS_URL']}")
-    port = int(env.get("PLANNER_PORT", "3000"))
+    port = settings.port
     bin_dir = Path(sys.executable).parent
     children = [
         subprocess.Popen(  # noqa: S603 - our own executables
@@ -106,7 +106,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
-        public = env.get("PLANNER_PUBLIC_URL", f"http://localhost:{port}")
+        public = settings.base_url
         if _wait_healthy(f"http://127.0.0.1:{port}/healthz", children[1]):
             print(f"\nPlanner is running at {public}/")
             if settings.is_development:

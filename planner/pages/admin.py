@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from planner.components.layout import empty_state, loading, page_shell
+from planner.components.layout import empty_state, loading, page_shell, table_caption
 from planner.state.admin import AdminState, StaffView
 
 SYNC_COLOURS = {
@@ -58,6 +58,7 @@ def admin_page() -> rx.Component:
                     empty_state("No staff users", "This account has no staff users yet."),
                     rx.box(
                         rx.table.root(
+                            table_caption("Staff users"),
                             rx.table.header(
                                 rx.table.row(
                                     *[
@@ -76,7 +77,6 @@ def admin_page() -> rx.Component:
                             rx.table.body(rx.foreach(AdminState.rows, _row)),
                             variant="surface",
                             width="100%",
-                            aria_label="Staff users",
                         ),
                         width="100%",
                         overflow_x="auto",

@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from planner.components.layout import empty_state, loading, page_shell
+from planner.components.layout import empty_state, loading, page_shell, table_caption
 from planner.state.calendar import CalendarState, InterviewView
 
 
@@ -34,6 +34,7 @@ def calendar_page() -> rx.Component:
                 ),
                 rx.box(
                     rx.table.root(
+                        table_caption("Interviews"),
                         rx.table.header(
                             rx.table.row(
                                 *[
@@ -45,7 +46,6 @@ def calendar_page() -> rx.Component:
                         rx.table.body(rx.foreach(CalendarState.rows, _row)),
                         variant="surface",
                         width="100%",
-                        aria_label="Interviews",
                     ),
                     width="100%",
                     overflow_x="auto",

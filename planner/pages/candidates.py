@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from planner.components.layout import empty_state, loading, page_shell
+from planner.components.layout import empty_state, loading, page_shell, table_caption
 from planner.state.candidates import CandidatesState, CandidateView
 
 
@@ -10,7 +10,7 @@ def _row(candidate: CandidateView) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(candidate.name),
         rx.table.cell(candidate.email),
-        rx.table.cell(candidate.phone),
+        rx.table.cell(candidate.phone, white_space="nowrap"),
         rx.table.cell(candidate.job),
         rx.table.cell(candidate.language),
         rx.table.cell(candidate.time_zone),
@@ -19,6 +19,7 @@ def _row(candidate: CandidateView) -> rx.Component:
 
 def _table() -> rx.Component:
     return rx.table.root(
+        table_caption("Candidates"),
         rx.table.header(
             rx.table.row(
                 *[
@@ -30,7 +31,6 @@ def _table() -> rx.Component:
         rx.table.body(rx.foreach(CandidatesState.rows, _row)),
         variant="surface",
         width="100%",
-        aria_label="Candidates",
     )
 
 

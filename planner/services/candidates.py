@@ -14,6 +14,7 @@ from planner.services.shapes import (
     CandidatePatch,
     CandidateRow,
     JobInput,
+    like_escape,
     parse,
 )
 
@@ -42,9 +43,12 @@ def list_candidates(
     )
     needle = search.strip().lower()[:200]
     if needle:
-        pattern = f"%{needle}%"
+        pattern = f"%{like_escape(needle)}%"
         query = query.where(
-            or_(func.lower(Candidate.name).like(pattern), func.lower(Candidate.email).like(pattern))
+            or_(
+                func.lower(Candidate.name).like(pattern, escape="\\"),
+                func.lower(Candidate.email).like(pattern, escape="\\"),
+            )
         )
     if job_id is not None:
         query = query.where(Candidate.job_id == job_id)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from planner.domain.vocabulary import LOCALES, Role
+from planner.domain.vocabulary import LOCALES, MeetingKind, Role
 from planner.services.errors import InvalidInput
 
 
@@ -136,6 +136,11 @@ class InterviewRow(BaseModel):
     created_at: datetime
 
 
+def like_escape(text: str) -> str:
+    """Make user text match literally inside a LIKE pattern (escape character: backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 ShapeT = TypeVar("ShapeT", bound=BaseModel)
 
 
@@ -151,3 +156,63 @@ def parse(shape: type[ShapeT], data: dict[str, Any] | BaseModel) -> ShapeT:
         field = ".".join(str(p) for p in first["loc"]) or shape.__name__
         message = first["msg"].removeprefix("Value error, ")
         raise InvalidInput(field, message) from None
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("must include a time zone offset (e.g. 2026-12-01T09:00:00+01:00)")
+    return value
+
+
+AwareDateTime = Annotated[datetime, AfterValidator(_aware)]
+Comment = Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class InterviewInput(_Input):
+    """What the invite wizard (or the API) sends to create an interview."""
+
+    title: Name
+    duration_minutes: Annotated[int, Field(gt=0, le=1440)]
+    participant_ids: Annotated[list[int], Field(min_length=1, max_length=50)]
+    organiser_id: int | None = None
+    job_id: int | None = None
+    location_id: int | None = None
+    meeting_kind: MeetingKind = MeetingKind.NONE
+    capacity: Annotated[int, Field(ge=1, le=500)] = 1
+    slots: Annotated[list[AwareDateTime], Field(max_length=200)] = []
+    invitation_text: Annotated[str, Field(max_length=10000)] = ""
+
+
+class InterviewDetail(BaseModel):
+    """An interview with its participants, slots and invitations, as staff see it."""
+
+    id: int
+    title: str
+    status: str
+    duration_minutes: int
+    capacity: int
+    meeting_kind: MeetingKind
+    location_name: str | None
+    location_address: str | None
+    organiser_id: int
+    participant_ids: list[int]
+    slots: list["SlotDetail"]
+    invitations: list["InvitationDetail"]
+
+
+class SlotDetail(BaseModel):
+    id: int
+    start_at: datetime
+    end_at: datetime
+    status: str
+    booked: int
+    capacity: int
+
+
+class InvitationDetail(BaseModel):
+    id: int
+    candidate_id: int
+    candidate_name: str
+    status: str
+    expires_at: datetime
+    booked_slot_id: int | None

@@ -13,7 +13,7 @@ from planner.models import CalendarConnection, StaffUser, SyncInvitation
 from planner.services.actor import Actor, owned, require_admin
 from planner.services.auth import hash_password
 from planner.services.errors import InvalidInput
-from planner.services.shapes import StaffRow, StaffUserInput, StaffUserPatch, parse
+from planner.services.shapes import StaffRow, StaffUserInput, StaffUserPatch, like_escape, parse
 
 
 def _statuses(session: Session, account_id: int) -> tuple[dict[int, list], set[int]]:
@@ -51,7 +51,9 @@ def list_staff(*, session: Session, actor: Actor, search: str = "") -> list[Staf
     query = select(StaffUser).where(StaffUser.account_id == actor.account_id)
     needle = search.strip().lower()[:200]
     if needle:
-        query = query.where(func.lower(StaffUser.name).like(f"%{needle}%"))
+        query = query.where(
+            func.lower(StaffUser.name).like(f"%{like_escape(needle)}%", escape="\\")
+        )
     users = session.exec(query.order_by(func.lower(StaffUser.name), StaffUser.id)).all()
     connections, invited = _statuses(session, actor.account_id)
     return [_row(u, connections.get(u.id or 0, []), (u.id in invited)) for u in users]

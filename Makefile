@@ -7,7 +7,7 @@ NODE_BIN := $(CURDIR)/.tools/node_modules/.bin
 export PATH := $(NODE_BIN):$(PATH)
 export REFLEX_TELEMETRY_ENABLED := false
 
-.PHONY: run test setup lint chromium clean
+.PHONY: run test setup lint bench chromium clean
 
 $(UV):
 	$(PYTHON) -m venv .tools/uvenv
@@ -34,6 +34,9 @@ test: setup chromium
 lint: setup
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
 
+
+bench: setup
+	.venv/bin/python -m bench
 
 clean:
 	rm -rf .web .states var

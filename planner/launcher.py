@@ -1,5 +1,5 @@
-"""`make run`: migrate, seed the demo, start Redis (embedded unless configured), the ARQ
-worker and the web app; Ctrl-C stops everything it started."""
+"""`make run`: migrate, seed the demo, start Redis (embedded unless configured), the embedded
+SMTP server (development), the ARQ worker and the web app; Ctrl-C stops everything it started."""
 
 import os
 import signal
@@ -72,6 +72,26 @@ def main() -> int:
     if not settings.redis_url:
         embedded, env["PLANNER_REDIS_URL"] = start_embedded_redis()
         print(f"Embedded Redis at {env['PLANNER_REDIS_URL']}")
+    mail_server = None
+    if settings.is_development and settings.embedded_smtp:
+        from planner.integrations.mail.devserver import MAILDIR, start_dev_smtp
+
+        try:
+            mail_server = start_dev_smtp(settings.smtp_host, settings.smtp_port)
+        except OSError as exc:
+            print(
+                f"Cannot start the embedded SMTP server on {settings.smtp_host}:"
+                f"{settings.smtp_port} ({exc}); set PLANNER_SMTP_PORT to a free port "
+                "or PLANNER_EMBEDDED_SMTP=false",
+                file=sys.stderr,
+            )
+            if embedded is not None:
+                stop_embedded_redis(embedded)
+            return 2
+        print(
+            f"Embedded SMTP at {settings.smtp_host}:{settings.smtp_port}, mail kept in "
+            f"{MAILDIR.relative_to(ROOT_DIR)}/ (admin: Sent mail page)"
+        )
     port = settings.port
     bin_dir = Path(sys.executable).parent
     children = [
@@ -127,6 +147,8 @@ def main() -> int:
                 os.killpg(child.pid, signal.SIGKILL)
         if embedded is not None:
             stop_embedded_redis(embedded)
+        if mail_server is not None:
+            mail_server.stop()
     failed = [c.args[0] for c in children if c.returncode not in (0, -15, None) and not stopping]
     if failed:
         print(f"Stopped because a process exited: {failed}", file=sys.stderr)

@@ -8,11 +8,13 @@ from planner.pages.admin import admin_page
 from planner.pages.calendar import calendar_page
 from planner.pages.candidates import candidates_page
 from planner.pages.not_found import not_found_page
+from planner.pages.sent_mail import sent_mail_page
 from planner.pages.signin import sign_in_page
 from planner.settings import get_settings
 from planner.state.admin import AdminState
 from planner.state.calendar import CalendarState
 from planner.state.candidates import CandidatesState
+from planner.state.sent_mail import SentMailState
 from planner.state.signin import SignInState
 
 get_settings()  # refuse to start on invalid settings (e.g. a default secret in production)
@@ -33,5 +35,11 @@ app.add_page(
 )
 app.add_page(
     admin_page, route=routes.ADMIN, title="Account & users · Planner", on_load=AdminState.load
+)
+app.add_page(
+    sent_mail_page,
+    route=routes.SENT_MAIL,
+    title="Sent mail · Planner",
+    on_load=SentMailState.load,
 )
 app.add_page(not_found_page, route="404", title="Page not found · Planner")

@@ -7,6 +7,7 @@ from arq import cron
 from arq.connections import RedisSettings
 
 from planner.db import session_scope
+from planner.jobs.mail import POLL_SECONDS, deliver_outbox_mail
 from planner.models.base import utcnow
 from planner.services import auth
 from planner.settings import SettingsError, get_settings
@@ -41,8 +42,12 @@ async def startup(_ctx: dict[str, Any]) -> None:
 class WorkerSettings:
     """The ARQ worker of Planner."""
 
-    functions = [purge_expired_sessions]
-    cron_jobs = [cron(purge_expired_sessions, minute={7}, run_at_startup=True)]
+    functions = [purge_expired_sessions, deliver_outbox_mail]
+    cron_jobs = [
+        cron(purge_expired_sessions, minute={7}, run_at_startup=True),
+        # Services may also enqueue `deliver_outbox_mail` after committing, for no delay.
+        cron(deliver_outbox_mail, second=set(POLL_SECONDS), run_at_startup=True, timeout=600),
+    ]
     on_startup = startup
     max_tries = 10
     health_check_interval = 30

@@ -8,6 +8,7 @@ from planner.db import session_scope
 from planner.models.base import utcnow
 from planner.services import auth
 from planner.services.actor import Actor
+from planner.settings import get_settings
 
 
 def current_actor(state: rx.State) -> Actor | None:
@@ -32,6 +33,8 @@ class SessionState(rx.State):
     account_name: str = ""
     role_label: str = ""
     is_admin: bool = False
+    # Development-only pages (the "Sent mail" page) are offered when this is set.
+    is_development: bool = False
 
     def remember(self, actor: Actor) -> None:
         """Keep what the layout shows about the actor."""
@@ -39,7 +42,9 @@ class SessionState(rx.State):
         self.account_name = actor.account_name
         self.role_label = actor.role.value.replace("_", " ").capitalize()
         self.is_admin = actor.is_admin
+        self.is_development = get_settings().is_development
 
     def forget(self) -> None:
         self.user_name = self.account_name = self.role_label = ""
         self.is_admin = False
+        self.is_development = False

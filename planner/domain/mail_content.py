@@ -1,0 +1,414 @@
+"""What each notification says, in the recipient's language and time zone (pure)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from planner.domain.mail import Action, Block, Bullets, Details, MailContent, Paragraph, Quote
+from planner.i18n import Translator, format_day, format_short, format_when, translator, zone_name
+
+MAX_LISTED_SLOTS = 12
+
+
+class CalendarDelivery(StrEnum):
+    """How a staff recipient's calendar gets the interview, which the mail mentions."""
+
+    ATTACHED = "attached"  # iMIP in this mail
+    PROVIDER = "provider"  # Planner writes it into their synced calendar
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who reads a mail: their name, language and time zone."""
+
+    name: str
+    locale: str
+    time_zone: str
+
+    @property
+    def tr(self) -> Translator:
+        return translator(self.locale)
+
+
+@dataclass(frozen=True)
+class InterviewFacts:
+    """An interview as mails describe it; times are UTC instants."""
+
+    title: str
+    account_name: str
+    organiser_name: str
+    start: datetime
+    end: datetime
+    place: str = ""
+    meeting_url: str = ""
+
+
+def _footer(reader: Reader, account_name: str) -> str:
+    return reader.tr("Sent by Planner for {account}.", account=account_name)
+
+
+def _when(reader: Reader, facts: InterviewFacts) -> str:
+    return format_when(facts.start, facts.end, locale=reader.locale, time_zone=reader.time_zone)
+
+
+def _short(reader: Reader, facts: InterviewFacts) -> str:
+    return format_short(facts.start, locale=reader.locale, time_zone=reader.time_zone)
+
+
+def _details(reader: Reader, facts: InterviewFacts, *, candidate: str = "") -> Details:
+    tr = reader.tr
+    rows = [(tr("Interview"), facts.title), (tr("When"), _when(reader, facts))]
+    if facts.place:
+        rows.append((tr("Where"), facts.place))
+    if facts.meeting_url:
+        rows.append((tr("Online meeting"), facts.meeting_url))
+    if candidate:
+        rows.append((tr("Candidate"), candidate))
+    else:
+        rows.append((tr("With"), facts.organiser_name))
+    return Details(rows=tuple(rows))
+
+
+def _meeting(reader: Reader, facts: InterviewFacts) -> tuple[Block, ...]:
+    if not facts.meeting_url:
+        return ()
+    return (Action(label=reader.tr("Join the online meeting"), url=facts.meeting_url),)
+
+
+def _calendar_note(reader: Reader, delivery: CalendarDelivery, *, cancelled: bool) -> tuple:
+    tr = reader.tr
+    if delivery is CalendarDelivery.ATTACHED:
+        text = (
+            tr("The attached cancellation removes the interview from your calendar.")
+            if cancelled
+            else tr("The calendar invitation is attached: accept it to add the interview.")
+        )
+    elif delivery is CalendarDelivery.PROVIDER:
+        text = (
+            tr("Planner removes the interview from your connected calendar.")
+            if cancelled
+            else tr("Planner adds the interview to your connected calendar.")
+        )
+    else:
+        return ()
+    return (Paragraph(text),)
+
+
+def event_description(reader: Reader, facts: InterviewFacts, *, manage_url: str = "") -> str:
+    """The DESCRIPTION of the calendar event, in the reader's language."""
+    tr = reader.tr
+    lines = [tr("Interview with {account}", account=facts.account_name)]
+    lines.append(tr("Organiser: {name}", name=facts.organiser_name))
+    if facts.place:
+        lines.append(tr("Where: {place}", place=facts.place))
+    if facts.meeting_url:
+        lines.append(tr("Online meeting: {url}", url=facts.meeting_url))
+    if manage_url:
+        lines.append(tr("Change or cancel: {url}", url=manage_url))
+    return "\n".join(lines)
+
+
+def sync_invitation(reader: Reader, *, account_name: str, link: str) -> MailContent:
+    """Staff: connect your calendar."""
+    tr = reader.tr
+    return MailContent(
+        subject=tr("Connect your calendar to Planner"),
+        blocks=(
+            Paragraph(tr("Hello {name},", name=reader.name)),
+            Paragraph(
+                tr(
+                    "{account} schedules interviews with Planner. Connect your calendar so "
+                    "that interviews are booked when you are free and added to your calendar "
+                    "automatically.",
+                    account=account_name,
+                )
+            ),
+            Action(label=tr("Connect my calendar"), url=link),
+            Paragraph(
+                tr(
+                    "Planner reads only when you are busy, never what your appointments are "
+                    "about. You can disconnect at any time."
+                )
+            ),
+            Paragraph(tr("The link is personal; please do not forward it.")),
+        ),
+        footer=_footer(reader, account_name),
+        lang=reader.locale,
+    )
+
+
+def interview_invitation(
+    reader: Reader,
+    *,
+    title: str,
+    account_name: str,
+    organiser_name: str,
+    duration_minutes: int,
+    invitation_text: str,
+    slots: tuple[tuple[datetime, datetime], ...],
+    link: str,
+    expires_at: datetime,
+) -> MailContent:
+    """Candidate: choose a time through your personal link."""
+    tr = reader.tr
+    blocks: list[Block] = [
+        Paragraph(tr("Hello {name},", name=reader.name)),
+        Paragraph(
+            tr(
+                "{organiser} from {account} invites you to an interview: {title}.",
+                organiser=organiser_name,
+                account=account_name,
+                title=title,
+            )
+        ),
+    ]
+    if invitation_text.strip():
+        blocks.append(Quote(invitation_text))
+    blocks.append(
+        Paragraph(
+            tr(
+                "The interview takes {minutes} minutes. Choose the time that suits you best:",
+                minutes=duration_minutes,
+            )
+        )
+    )
+    blocks.append(Action(label=tr("Choose a time"), url=link))
+    if slots:
+        shown = slots[:MAX_LISTED_SLOTS]
+        zone = zone_name(shown[0][0], locale=reader.locale, time_zone=reader.time_zone)
+        blocks.append(Paragraph(tr("Times offered (in your time zone, {zone}):", zone=zone)))
+        blocks.append(
+            Bullets(
+                tuple(
+                    format_when(s, e, locale=reader.locale, time_zone=reader.time_zone).rsplit(
+                        " (", 1
+                    )[0]
+                    for s, e in shown
+                )
+            )
+        )
+    blocks.append(
+        Paragraph(tr("If none of the times suits you, you can leave a comment on the same page."))
+    )
+    blocks.append(
+        Paragraph(
+            tr(
+                "The link is personal and works until {date}.",
+                date=format_day(expires_at, locale=reader.locale, time_zone=reader.time_zone),
+            )
+        )
+    )
+    return MailContent(
+        subject=tr("Choose a time for your interview: {title}", title=title),
+        blocks=tuple(blocks),
+        footer=_footer(reader, account_name),
+        lang=reader.locale,
+    )
+
+
+def booking_confirmation_for_candidate(
+    reader: Reader,
+    facts: InterviewFacts,
+    *,
+    manage_url: str = "",
+    google_url: str = "",
+    outlook_url: str = "",
+) -> MailContent:
+    """Candidate: your interview is booked (with the iMIP invitation attached)."""
+    tr = reader.tr
+    blocks: list[Block] = [
+        Paragraph(tr("Hello {name},", name=reader.name)),
+        Paragraph(tr("Your interview is booked. We look forward to meeting you.")),
+        _details(reader, facts),
+        *_meeting(reader, facts),
+        Paragraph(tr("The calendar invitation is attached: accept it to add the interview.")),
+    ]
+    if google_url:
+        blocks.append(Action(label=tr("Add to Google Calendar"), url=google_url))
+    if outlook_url:
+        blocks.append(Action(label=tr("Add to Outlook"), url=outlook_url))
+    if manage_url:
+        blocks.append(Action(label=tr("Change or cancel the booking"), url=manage_url))
+    return MailContent(
+        subject=tr("Confirmed: {title}, {when}", title=facts.title, when=_short(reader, facts)),
+        blocks=tuple(blocks),
+        footer=_footer(reader, facts.account_name),
+        lang=reader.locale,
+    )
+
+
+def booking_confirmation_for_staff(
+    reader: Reader, facts: InterviewFacts, *, candidate_name: str, delivery: CalendarDelivery
+) -> MailContent:
+    """Staff: a candidate booked a time."""
+    tr = reader.tr
+    return MailContent(
+        subject=tr(
+            "Booked: {candidate}, {title}, {when}",
+            candidate=candidate_name,
+            title=facts.title,
+            when=_short(reader, facts),
+        ),
+        blocks=(
+            Paragraph(tr("Hello {name},", name=reader.name)),
+            Paragraph(
+                tr(
+                    "{candidate} booked a time for the interview {title}.",
+                    candidate=candidate_name,
+                    title=facts.title,
+                )
+            ),
+            _details(reader, facts, candidate=candidate_name),
+            *_meeting(reader, facts),
+            *_calendar_note(reader, delivery, cancelled=False),
+        ),
+        footer=_footer(reader, facts.account_name),
+        lang=reader.locale,
+    )
+
+
+def no_fit_comment_for_staff(
+    reader: Reader, *, title: str, account_name: str, candidate_name: str, comment: str
+) -> MailContent:
+    """Staff: none of the offered times fits the candidate, who left a comment."""
+    tr = reader.tr
+    return MailContent(
+        subject=tr("No time fits {candidate}: {title}", candidate=candidate_name, title=title),
+        blocks=(
+            Paragraph(tr("Hello {name},", name=reader.name)),
+            Paragraph(
+                tr(
+                    "None of the offered times fits {candidate} for the interview {title}. "
+                    "The candidate wrote:",
+                    candidate=candidate_name,
+                    title=title,
+                )
+            ),
+            Quote(comment),
+            Paragraph(tr("You can offer other times in Planner.")),
+        ),
+        footer=_footer(reader, account_name),
+        lang=reader.locale,
+    )
+
+
+def cancellation_for_candidate(
+    reader: Reader, facts: InterviewFacts, *, comment: str = "", rebook_url: str = ""
+) -> MailContent:
+    """Candidate: your cancellation is received (with the iMIP CANCEL attached)."""
+    tr = reader.tr
+    blocks: list[Block] = [
+        Paragraph(tr("Hello {name},", name=reader.name)),
+        Paragraph(tr("Your interview is cancelled.")),
+        _details(reader, facts),
+    ]
+    if comment.strip():
+        blocks += [Paragraph(tr("Your comment:")), Quote(comment)]
+    blocks.append(
+        Paragraph(tr("The attached cancellation removes the interview from your calendar."))
+    )
+    if rebook_url:
+        blocks.append(Action(label=tr("Choose another time"), url=rebook_url))
+    return MailContent(
+        subject=tr("Cancelled: {title}, {when}", title=facts.title, when=_short(reader, facts)),
+        blocks=tuple(blocks),
+        footer=_footer(reader, facts.account_name),
+        lang=reader.locale,
+    )
+
+
+def cancellation_for_staff(
+    reader: Reader,
+    facts: InterviewFacts,
+    *,
+    candidate_name: str,
+    comment: str,
+    delivery: CalendarDelivery,
+) -> MailContent:
+    """Staff: the candidate cancelled, and why."""
+    tr = reader.tr
+    blocks: list[Block] = [
+        Paragraph(tr("Hello {name},", name=reader.name)),
+        Paragraph(
+            tr(
+                "{candidate} cancelled the interview {title}.",
+                candidate=candidate_name,
+                title=facts.title,
+            )
+        ),
+        _details(reader, facts, candidate=candidate_name),
+    ]
+    if comment.strip():
+        blocks += [Paragraph(tr("The candidate wrote:")), Quote(comment)]
+    blocks += [
+        Paragraph(tr("The time is free again.")),
+        *_calendar_note(reader, delivery, cancelled=True),
+    ]
+    return MailContent(
+        subject=tr(
+            "Cancelled by {candidate}: {title}, {when}",
+            candidate=candidate_name,
+            title=facts.title,
+            when=_short(reader, facts),
+        ),
+        blocks=tuple(blocks),
+        footer=_footer(reader, facts.account_name),
+        lang=reader.locale,
+    )
+
+
+def slot_removed_for_candidate(
+    reader: Reader, facts: InterviewFacts, *, rebook_url: str = ""
+) -> MailContent:
+    """Candidate: the time you booked was withdrawn (with the iMIP CANCEL attached)."""
+    tr = reader.tr
+    blocks: list[Block] = [
+        Paragraph(tr("Hello {name},", name=reader.name)),
+        Paragraph(
+            tr(
+                "Unfortunately, the time you booked for {title} is no longer available. "
+                "We apologise for the inconvenience.",
+                title=facts.title,
+            )
+        ),
+        _details(reader, facts),
+        Paragraph(tr("The attached cancellation removes the interview from your calendar.")),
+    ]
+    if rebook_url:
+        blocks.append(Action(label=tr("Choose another time"), url=rebook_url))
+    else:
+        blocks.append(Paragraph(tr("We will contact you about a new time.")))
+    return MailContent(
+        subject=tr(
+            "Time withdrawn: {title}, {when}", title=facts.title, when=_short(reader, facts)
+        ),
+        blocks=tuple(blocks),
+        footer=_footer(reader, facts.account_name),
+        lang=reader.locale,
+    )
+
+
+def slot_removed_for_staff(
+    reader: Reader, facts: InterviewFacts, *, candidate_name: str, delivery: CalendarDelivery
+) -> MailContent:
+    """Staff: a booked time was removed and the candidate told."""
+    tr = reader.tr
+    return MailContent(
+        subject=tr("Time removed: {title}, {when}", title=facts.title, when=_short(reader, facts)),
+        blocks=(
+            Paragraph(tr("Hello {name},", name=reader.name)),
+            Paragraph(
+                tr(
+                    "The time booked by {candidate} for {title} was removed. The candidate "
+                    "has been told.",
+                    candidate=candidate_name,
+                    title=facts.title,
+                )
+            ),
+            _details(reader, facts, candidate=candidate_name),
+            *_calendar_note(reader, delivery, cancelled=True),
+        ),
+        footer=_footer(reader, facts.account_name),
+        lang=reader.locale,
+    )

@@ -1,0 +1,69 @@
+"""Dates and times as a person reads them: Babel formats, in the person's own time zone."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale
+from babel.dates import format_date, format_interval, format_time, get_timezone_name
+
+from planner.domain.vocabulary import LOCALES
+
+FALLBACK_ZONE = "UTC"
+
+
+def _zone(time_zone: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(FALLBACK_ZONE)
+
+
+def _locale(locale: str) -> str:
+    return locale if locale in LOCALES else "en"
+
+
+def _require_aware(value: datetime) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("a timezone-aware datetime is required")
+
+
+def zone_name(at: datetime, *, locale: str, time_zone: str) -> str:
+    """The long name of the zone at that instant (summer or standard time), e.g.
+    'Central European Standard Time'."""
+    _require_aware(at)
+    local = at.astimezone(_zone(time_zone))
+    return get_timezone_name(local, "long", locale=_locale(locale))
+
+
+def format_when(start: datetime, end: datetime, *, locale: str, time_zone: str) -> str:
+    """'Wednesday, November 25, 2026, 1:00 – 1:45 PM (Central European Standard Time)'."""
+    _require_aware(start)
+    _require_aware(end)
+    zone = _zone(time_zone)
+    lang = _locale(locale)
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    day = format_date(local_start, "full", locale=lang)
+    if local_start.date() == local_end.date():
+        skeleton = "hm" if "a" in str(Locale.parse(lang).time_formats["short"]) else "Hm"
+        times = format_interval(local_start, local_end, skeleton, tzinfo=zone, locale=lang)
+    else:
+        times = format_interval(local_start, local_end, "yMMMdHm", tzinfo=zone, locale=lang)
+    return f"{day}, {times} ({zone_name(start, locale=lang, time_zone=time_zone)})"
+
+
+def format_short(at: datetime, *, locale: str, time_zone: str) -> str:
+    """A compact date and time for subjects, e.g. 'Nov 25, 2026, 1:00 PM'."""
+    _require_aware(at)
+    zone = _zone(time_zone)
+    lang = _locale(locale)
+    local = at.astimezone(zone)
+    pattern = str(Locale.parse(lang).datetime_formats["medium"])
+    date_text = format_date(local, "medium", locale=lang)
+    time_text = format_time(local, "short", tzinfo=zone, locale=lang)
+    return pattern.replace("{1}", date_text).replace("{0}", time_text)
+
+
+def format_day(at: datetime, *, locale: str, time_zone: str) -> str:
+    """A date alone in the long form, e.g. 'December 9, 2026'."""
+    _require_aware(at)
+    return format_date(at.astimezone(_zone(time_zone)), "long", locale=_locale(locale))

@@ -1,0 +1,1 @@
+"""Adapters to the outside world (calendars, meetings, mail); they never touch the database."""

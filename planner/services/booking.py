@@ -1,0 +1,485 @@
+"""Candidate side of scheduling, reached only through the link token: see the offered
+slots, book one, cancel with a comment, or say that no slot fits."""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import Integer, bindparam, exists, func, literal, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, select
+
+from planner import routes
+from planner.db import begin_write
+from planner.domain.booking import InvitationEvent, can, link_state, next_status
+from planner.domain.tokens import hash_token
+from planner.domain.vocabulary import (
+    BookingStatus,
+    CommentKind,
+    ConnectionStatus,
+    InterviewStatus,
+    SlotStatus,
+)
+from planner.models import (
+    Booking,
+    BusyInterval,
+    CalendarConnection,
+    Candidate,
+    CandidateComment,
+    CandidateInvitation,
+    Interview,
+    InterviewParticipant,
+    Location,
+    OfferedSlot,
+    ProviderEventLink,
+    SlotSeat,
+    StaffUser,
+)
+from planner.models.base import UTCDateTime
+from planner.services import notifications
+from planner.services.errors import InvalidInput
+from planner.settings import get_settings
+
+log = logging.getLogger(__name__)
+MAX_COMMENT = 4000
+
+
+class Outcome(StrEnum):
+    """How a candidate's request ended; each has a message the page shows."""
+
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+    COMMENTED = "commented"
+    SLOT_TAKEN = "slot_taken"  # someone else got the last seat first
+    SLOT_UNAVAILABLE = "slot_unavailable"  # removed, past, or a participant became busy
+    ALREADY_BOOKED = "already_booked"  # cancel first to choose another time
+    NOT_BOOKED = "not_booked"  # nothing to cancel
+    LINK_INVALID = "link_invalid"  # unknown, expired or withdrawn link
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    outcome: Outcome
+    booking_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in (Outcome.BOOKED, Outcome.CANCELLED, Outcome.COMMENTED)
+
+
+@dataclass(frozen=True, slots=True)
+class OfferedTime:
+    slot_id: int
+    start_at: datetime
+    end_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateView:
+    """Everything the candidate's page may show: nothing about other candidates or
+    staff calendars beyond the offered slots still open to them."""
+
+    usable: bool
+    reason: str
+    candidate_name: str
+    locale: str
+    time_zone: str
+    interview_title: str
+    duration_minutes: int
+    status: str
+    location_name: str | None
+    location_address: str | None
+    meeting_kind: str
+    open_slots: tuple[OfferedTime, ...]
+    booked: OfferedTime | None
+
+
+def _invitation(session: Session, token: str) -> CandidateInvitation | None:
+    if not token or len(token) > 200:
+        return None
+    return session.exec(
+        select(CandidateInvitation).where(CandidateInvitation.token_hash == hash_token(token))
+    ).first()
+
+
+def _active_booking(session: Session, invitation_id: int) -> Booking | None:
+    return session.exec(
+        select(Booking).where(
+            Booking.invitation_id == invitation_id, Booking.status == BookingStatus.ACTIVE.value
+        )
+    ).first()
+
+
+def _open_slots(session: Session, interview: Interview, now: datetime) -> list[OfferedSlot]:
+    """Offered, future slots with at least one free seat."""
+    taken = dict(
+        session.exec(
+            select(Booking.slot_id, func.count())
+            .join(OfferedSlot, OfferedSlot.id == Booking.slot_id)  # type: ignore[arg-type]
+            .where(OfferedSlot.interview_id == interview.id, Booking.status == "active")
+            .group_by(Booking.slot_id)
+        ).all()
+    )
+    slots = session.exec(
+        select(OfferedSlot)
+        .where(
+            OfferedSlot.interview_id == interview.id,
+            OfferedSlot.status == SlotStatus.OFFERED.value,
+            OfferedSlot.start_at > now,
+        )
+        .order_by(OfferedSlot.start_at)  # type: ignore[arg-type]
+    ).all()
+    return [slot for slot in slots if taken.get(slot.id, 0) < interview.capacity]
+
+
+def candidate_view(*, session: Session, token: str, now: datetime) -> CandidateView | None:
+    """What the candidate's link shows, or None for an unknown link."""
+    invitation = _invitation(session, token)
+    if invitation is None:
+        return None
+    interview = session.get(Interview, invitation.interview_id)
+    candidate = session.get(Candidate, invitation.candidate_id)
+    assert interview is not None and candidate is not None and invitation.id is not None
+    state = link_state(invitation.status, invitation.expires_at, now)
+    location = session.get(Location, interview.location_id) if interview.location_id else None
+    booking = _active_booking(session, invitation.id)
+    booked = None
+    if booking is not None:
+        slot = session.get(OfferedSlot, booking.slot_id)
+        assert slot is not None and slot.id is not None
+        booked = OfferedTime(slot.id, slot.start_at, slot.end_at)
+    open_slots: tuple[OfferedTime, ...] = ()
+    if state.usable and interview.status != InterviewStatus.CANCELLED.value:
+        open_slots = tuple(
+            OfferedTime(slot.id or 0, slot.start_at, slot.end_at)
+            for slot in _open_slots(session, interview, now)
+        )
+    return CandidateView(
+        usable=state.usable and interview.status != InterviewStatus.CANCELLED.value,
+        reason=state.reason or ("withdrawn" if interview.status == "cancelled" else ""),
+        candidate_name=candidate.name,
+        locale=candidate.locale,
+        time_zone=candidate.time_zone,
+        interview_title=interview.title,
+        duration_minutes=interview.duration_minutes,
+        status=invitation.status,
+        location_name=location.name if location else None,
+        location_address=location.address if location else None,
+        meeting_kind=interview.meeting_kind,
+        open_slots=open_slots,
+        booked=booked,
+    )
+
+
+_PARTICIPANTS = select(InterviewParticipant.staff_user_id).where(
+    InterviewParticipant.interview_id == bindparam("interview_id")
+)
+_LOCK_PARTICIPANTS = (
+    select(StaffUser.id)
+    .where(StaffUser.id.in_(bindparam("participant_ids", expanding=True)))  # type: ignore[union-attr]
+    .order_by(StaffUser.id)  # type: ignore[arg-type]
+    .with_for_update()
+)
+_CALENDAR_BUSY = (
+    select(func.count())
+    .select_from(BusyInterval)
+    .join(CalendarConnection, CalendarConnection.id == BusyInterval.connection_id)  # type: ignore[arg-type]
+    .where(
+        CalendarConnection.staff_user_id.in_(bindparam("participant_ids", expanding=True)),  # type: ignore[attr-defined]
+        CalendarConnection.status == ConnectionStatus.SYNCED.value,
+        BusyInterval.tentative == False,  # noqa: E712 - SQL expression
+        BusyInterval.start_at < bindparam("end_at", type_=UTCDateTime),
+        BusyInterval.end_at > bindparam("start_at", type_=UTCDateTime),
+        BusyInterval.source_event_id.is_(None)  # type: ignore[union-attr]
+        | BusyInterval.source_event_id.not_in(  # type: ignore[union-attr]
+            select(ProviderEventLink.external_event_id).where(
+                ProviderEventLink.interview_id == bindparam("interview_id"),
+                ProviderEventLink.external_event_id.is_not(None),  # type: ignore[union-attr]
+            )
+        ),
+    )
+)
+_OTHER_BOOKINGS = (
+    select(func.count())
+    .select_from(Booking)
+    .join(OfferedSlot, OfferedSlot.id == Booking.slot_id)  # type: ignore[arg-type]
+    .join(InterviewParticipant, InterviewParticipant.interview_id == OfferedSlot.interview_id)  # type: ignore[arg-type]
+    .where(
+        Booking.status == BookingStatus.ACTIVE.value,
+        OfferedSlot.interview_id != bindparam("interview_id"),
+        InterviewParticipant.staff_user_id.in_(bindparam("participant_ids", expanding=True)),  # type: ignore[attr-defined]
+        OfferedSlot.start_at < bindparam("end_at", type_=UTCDateTime),
+        OfferedSlot.end_at > bindparam("start_at", type_=UTCDateTime),
+    )
+)
+
+
+def _participants_busy(session: Session, interview_id: int, start: datetime, end: datetime) -> bool:
+    """Whether a participant has another commitment overlapping the slot: a hard busy time
+    from their synced calendar (Planner's own events for this interview excepted), or an
+    active booking of another interview. Locks the participants' rows first, so that two
+    bookings of different interviews for the same people are decided one after the other."""
+    participant_ids = sorted(
+        session.execute(_PARTICIPANTS, {"interview_id": interview_id}).scalars().all()
+    )
+    params = {
+        "participant_ids": participant_ids,
+        "interview_id": interview_id,
+        "start_at": start,
+        "end_at": end,
+    }
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_LOCK_PARTICIPANTS, params).all()
+    if session.execute(_CALENDAR_BUSY, params).scalar():
+        return True
+    return bool(session.execute(_OTHER_BOOKINGS, params).scalar())
+
+
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    invitation_id: int
+    account_id: int
+    interview_id: int
+
+
+# Built once: the booking path runs under contention, where statement building would cost
+# more Python time than the database needs for the statement.
+_LOOKUP = (
+    select(
+        CandidateInvitation.id,
+        CandidateInvitation.account_id,
+        CandidateInvitation.interview_id,
+        CandidateInvitation.status,
+        CandidateInvitation.expires_at,
+        Interview.status,
+        Interview.duration_minutes,
+        OfferedSlot.interview_id,
+        OfferedSlot.status,
+        OfferedSlot.start_at,
+    )
+    .join(Interview, Interview.id == CandidateInvitation.interview_id)  # type: ignore[arg-type]
+    .outerjoin(OfferedSlot, OfferedSlot.id == bindparam("slot_id"))  # type: ignore[arg-type]
+    .where(CandidateInvitation.token_hash == bindparam("token_hash"))
+)
+_SET_STATUS = (
+    update(CandidateInvitation.__table__)  # type: ignore[attr-defined]
+    .where(CandidateInvitation.__table__.c.id == bindparam("invitation_id"))  # type: ignore[attr-defined]
+    .values(status=bindparam("status"))
+)
+_ACTIVE_FOR_INVITATION = select(Booking.id).where(
+    Booking.invitation_id == bindparam("invitation_id"),
+    Booking.status == BookingStatus.ACTIVE.value,
+)
+_FREE_SEAT = (
+    select(
+        bindparam("account_id", type_=Integer),
+        bindparam("invitation_id", type_=Integer),
+        bindparam("slot_id", type_=Integer),
+        SlotSeat.id,
+        literal(BookingStatus.ACTIVE.value),
+        bindparam("now", type_=UTCDateTime),
+    )
+    .where(
+        SlotSeat.slot_id == bindparam("slot_id"),
+        ~exists().where(
+            Booking.seat_id == SlotSeat.id, Booking.status == BookingStatus.ACTIVE.value
+        ),
+    )
+    .order_by(SlotSeat.seat_number)  # type: ignore[arg-type]
+    .limit(1)
+    # PostgreSQL: a seat another booking is being written for is skipped, not waited on, so
+    # losers are answered at once (SQLite serialises writers with BEGIN IMMEDIATE instead).
+    .with_for_update(skip_locked=True, of=SlotSeat)
+)
+_CLAIM = {
+    dialect: insert(Booking.__table__)  # type: ignore[attr-defined]
+    .from_select(
+        ["account_id", "invitation_id", "slot_id", "seat_id", "status", "created_at"], _FREE_SEAT
+    )
+    .on_conflict_do_nothing()
+    .returning(Booking.__table__.c.id)  # type: ignore[attr-defined]
+    for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+
+
+def _claim_seat(session: Session, *, invitation: _Claim, slot_id: int, now: datetime) -> int | None:
+    """Insert an active booking on the lowest free seat of the slot, or nothing when every
+    seat is taken or being taken. The unique indexes on active bookings remain the guard
+    (ON CONFLICT DO NOTHING), so the loser path costs two short statements."""
+    statement = _CLAIM[session.get_bind().dialect.name]
+    # Through the session's connection: with parameters, an ORM insert would mean a bulk insert.
+    return (
+        session.connection()
+        .execute(
+            statement,
+            {
+                "account_id": invitation.account_id,
+                "invitation_id": invitation.invitation_id,
+                "slot_id": slot_id,
+                "now": now,
+            },
+        )
+        .scalar()
+    )
+
+
+def book(*, session: Session, token: str, slot_id: int, now: datetime) -> Result:
+    """Book one of the invitation's offered slots.
+
+    The seat is claimed by inserting the booking: the database's unique index on active
+    bookings per seat decides between concurrent candidates, so a slot is never booked
+    beyond its capacity. Only the winner then re-checks the participants' calendars."""
+    if not token or len(token) > 200:
+        return Result(Outcome.LINK_INVALID)
+    begin_write(session)
+    row = session.execute(_LOOKUP, {"slot_id": slot_id, "token_hash": hash_token(token)}).first()
+    if row is None:
+        session.rollback()
+        return Result(Outcome.LINK_INVALID)
+    (invitation_id, account_id, interview_id, status, expires_at, interview_status, duration,
+     slot_interview_id, slot_status, slot_start) = row  # fmt: skip
+    if not link_state(status, expires_at, now).usable:
+        session.rollback()
+        return Result(Outcome.LINK_INVALID)
+    if not can(status, InvitationEvent.BOOK):
+        session.rollback()
+        return Result(Outcome.ALREADY_BOOKED)
+    if slot_interview_id != interview_id:
+        session.rollback()
+        raise InvalidInput("slot_id", "this time is not one offered in your invitation")
+    if (
+        slot_status != SlotStatus.OFFERED.value
+        or slot_start <= now
+        or interview_status == InterviewStatus.CANCELLED.value
+    ):
+        session.rollback()
+        return Result(Outcome.SLOT_UNAVAILABLE)
+
+    claim = _Claim(invitation_id, account_id, interview_id)
+    booking_id = _claim_seat(session, invitation=claim, slot_id=slot_id, now=now)
+    if booking_id is None:
+        double = session.execute(_ACTIVE_FOR_INVITATION, {"invitation_id": invitation_id}).first()
+        session.rollback()
+        return Result(Outcome.ALREADY_BOOKED if double else Outcome.SLOT_TAKEN)
+
+    slot_end = slot_start + timedelta(minutes=duration)
+    if _participants_busy(session, interview_id, slot_start, slot_end):
+        session.rollback()
+        return Result(Outcome.SLOT_UNAVAILABLE)
+    session.execute(
+        _SET_STATUS,
+        {"invitation_id": invitation_id, "status": next_status(status, InvitationEvent.BOOK).value},
+    )
+    notifications.request(
+        session=session,
+        name="booking_confirmation",
+        account_id=account_id,
+        booking_id=booking_id,
+        link=routes.booking_url(get_settings().base_url, token),
+    )
+    session.commit()
+    log.info("invitation %s booked slot %s (booking %s)", invitation_id, slot_id, booking_id)
+    return Result(Outcome.BOOKED, booking_id)
+
+
+def _clean_comment(comment: str, *, required: bool) -> str:
+    text = (comment or "").replace("\x00", "").strip()
+    if required and not text:
+        raise InvalidInput("comment", "please write a few words")
+    if len(text) > MAX_COMMENT:
+        raise InvalidInput("comment", f"at most {MAX_COMMENT} characters")
+    return text
+
+
+def cancel(*, session: Session, token: str, comment: str, now: datetime) -> Result:
+    """The candidate cancels their booking, saying why; the seat is free again at once."""
+    text = _clean_comment(comment, required=True)
+    begin_write(session)
+    invitation = _invitation(session, token)
+    if invitation is None or not link_state(invitation.status, invitation.expires_at, now).usable:
+        session.rollback()
+        return Result(Outcome.LINK_INVALID)
+    assert invitation.id is not None
+    booking = _active_booking(session, invitation.id)
+    if booking is None or not can(invitation.status, InvitationEvent.CANCEL):
+        session.rollback()
+        return Result(Outcome.NOT_BOOKED)
+    assert booking.id is not None
+    booking.status = BookingStatus.CANCELLED.value
+    booking.cancelled_at = now
+    invitation.status = next_status(invitation.status, InvitationEvent.CANCEL).value
+    session.add(
+        CandidateComment(
+            account_id=invitation.account_id,
+            invitation_id=invitation.id,
+            candidate_id=invitation.candidate_id,
+            interview_id=invitation.interview_id,
+            booking_id=booking.id,
+            kind=CommentKind.CANCELLATION.value,
+            body=text,
+            created_at=now,
+        )
+    )
+    notifications.request(
+        session=session,
+        name="booking_cancellation",
+        account_id=invitation.account_id,
+        booking_id=booking.id,
+        comment=text,
+        link=routes.booking_url(get_settings().base_url, token),
+    )
+    session.commit()
+    log.info("booking %s cancelled by the candidate", booking.id)
+    return Result(Outcome.CANCELLED, booking.id)
+
+
+def no_fit(*, session: Session, token: str, comment: str, now: datetime) -> Result:
+    """The candidate says none of the offered times fits, with a comment for the staff."""
+    text = _clean_comment(comment, required=True)
+    begin_write(session)
+    invitation = _invitation(session, token)
+    if invitation is None or not link_state(invitation.status, invitation.expires_at, now).usable:
+        session.rollback()
+        return Result(Outcome.LINK_INVALID)
+    if not can(invitation.status, InvitationEvent.NO_FIT):
+        session.rollback()
+        return Result(Outcome.ALREADY_BOOKED)
+    assert invitation.id is not None
+    invitation.status = next_status(invitation.status, InvitationEvent.NO_FIT).value
+    comment_row = CandidateComment(
+        account_id=invitation.account_id,
+        invitation_id=invitation.id,
+        candidate_id=invitation.candidate_id,
+        interview_id=invitation.interview_id,
+        kind=CommentKind.NO_FIT.value,
+        body=text,
+        created_at=now,
+    )
+    session.add(comment_row)
+    session.flush()
+    assert comment_row.id is not None
+    notifications.request(
+        session=session,
+        name="no_fit_comment",
+        account_id=invitation.account_id,
+        comment_id=comment_row.id,
+    )
+    session.commit()
+    return Result(Outcome.COMMENTED)
+
+
+def expire_invitations(*, session: Session, now: datetime) -> int:
+    """Mark invitations whose link ran out before a booking as expired."""
+    begin_write(session)
+    rows = session.exec(
+        select(CandidateInvitation).where(
+            CandidateInvitation.expires_at <= now,
+            CandidateInvitation.status.in_(("invited", "no_fit", "cancelled")),  # type: ignore[attr-defined]
+        )
+    ).all()
+    for invitation in rows:
+        invitation.status = next_status(invitation.status, InvitationEvent.EXPIRE).value
+    session.commit()
+    return len(rows)

@@ -1,0 +1,638 @@
+"""Notification mails recorded in the outbox inside the caller's transaction (never commits).
+
+Each mail is rendered when it is queued, in the recipient's language and time zone, into the
+finished MIME message with a fixed Message-ID; the outbox worker only hands those bytes to SMTP,
+so retries send exactly the same message. The same notification queued twice is stored once
+(`dedupe_key`). Recipients follow spec 4: candidates always get the iMIP part; staff whose
+calendar is synced get the event through their provider and a mail without iMIP; other staff
+with an e-mail address get iMIP; staff without an address get nothing."""
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from planner.domain import mail_content as content
+from planner.domain.ical import (
+    AttendeeRole,
+    CalendarPerson,
+    InterviewEvent,
+    Method,
+    cancel_calendar,
+    download_calendar,
+    event_uid,
+    google_calendar_url,
+    outlook_calendar_url,
+    request_calendar,
+)
+from planner.domain.mail import Mailbox, MailContent, build_message, parse_mailbox, sender_domain
+from planner.domain.mail_content import CalendarDelivery, InterviewFacts, Reader
+from planner.domain.sync_status import CALENDAR_PROVIDERS
+from planner.domain.vocabulary import ConnectionStatus, SlotStatus
+from planner.models import (
+    Account,
+    Booking,
+    CalendarConnection,
+    Candidate,
+    CandidateComment,
+    CandidateInvitation,
+    Interview,
+    InterviewParticipant,
+    Location,
+    OfferedSlot,
+    OutboxMessage,
+    ProviderEventLink,
+    StaffUser,
+)
+from planner.models.base import utcnow
+from planner.services.errors import NotFound
+from planner.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+MAIL_KIND = "mail"
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    """One mail to record."""
+
+    dedupe_key: str
+    account_id: int
+    template: str
+    to: Mailbox
+    content: MailContent
+    reply_to: Mailbox | None = None
+    calendar: bytes | None = None
+    method: Method | None = None
+
+
+@dataclass(frozen=True)
+class _StaffRecipient:
+    user: StaffUser
+    synced: bool
+
+
+@dataclass(frozen=True)
+class _BookingContext:
+    account: Account
+    interview: Interview
+    booking: Booking
+    slot: OfferedSlot
+    candidate: Candidate
+    organiser: StaffUser
+    staff: tuple[_StaffRecipient, ...]
+    facts: InterviewFacts
+
+
+def _sender() -> Mailbox:
+    return parse_mailbox(get_settings().mail_from)
+
+
+def _link_digest(link: str) -> str:
+    # Links carry tokens: the dedupe key holds only a digest of them.
+    return hashlib.sha256(link.encode("utf-8")).hexdigest()[:20]
+
+
+def _insert(session: Session, values: dict) -> bool:
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    statement = (
+        module.insert(OutboxMessage)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.id)
+    )
+    # RETURNING gives a row only when the insert happened (rowcount is not reliable here).
+    return session.exec(statement).first() is not None  # type: ignore[call-overload]
+
+
+def _record(session: Session, mail: _Outgoing, *, sender: Mailbox, now: datetime) -> bool:
+    """Render the MIME message and add its outbox row; False when it was queued before."""
+    message_id = f"<{secrets.token_hex(16)}@{sender_domain(get_settings().mail_from)}>"
+    message = build_message(
+        content=mail.content,
+        sender=sender,
+        to=mail.to,
+        reply_to=mail.reply_to,
+        message_id=message_id,
+        date=now,
+        calendar=mail.calendar,
+        method=mail.method,
+    )
+    payload = {
+        "template": mail.template,
+        "lang": mail.content.lang,
+        "envelope_from": sender.email,
+        "to": mail.to.email,
+        "subject": str(message["Subject"]),
+        "method": mail.method.value if mail.method else None,
+        "raw": message.as_bytes().decode("ascii"),
+    }
+    return _insert(
+        session,
+        {
+            "account_id": mail.account_id,
+            "kind": MAIL_KIND,
+            "payload": payload,
+            "dedupe_key": mail.dedupe_key,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "last_error": None,
+            "message_id": message_id,
+            "done_at": None,
+            "created_at": now,
+        },
+    )
+
+
+def _record_all(session: Session, mails: list[_Outgoing]) -> int:
+    sender = _sender()
+    now = utcnow()
+    stored = 0
+    for mail in mails:
+        try:
+            stored += _record(session, mail, sender=sender, now=now)
+        except ValueError:
+            # An address that cannot be put in a header (refused at input, so only old or
+            # imported rows): skip this recipient, keep the others.
+            log.warning("mail %s not queued: unusable recipient address", mail.dedupe_key)
+    return stored
+
+
+def _reader_for_staff(user: StaffUser) -> Reader:
+    return Reader(name=user.name, locale=user.locale, time_zone=user.time_zone)
+
+
+def _reader_for_candidate(candidate: Candidate) -> Reader:
+    return Reader(name=candidate.name, locale=candidate.locale, time_zone=candidate.time_zone)
+
+
+def _get(session: Session, model: type, row_id: int, what: str):  # type: ignore[no-untyped-def]
+    row = session.get(model, row_id)
+    if row is None:
+        raise NotFound(f"{what} not found.")
+    return row
+
+
+def _synced_user_ids(session: Session, user_ids: list[int]) -> set[int]:
+    if not user_ids:
+        return set()
+    rows = session.exec(
+        select(CalendarConnection.staff_user_id).where(
+            col(CalendarConnection.staff_user_id).in_(user_ids),
+            col(CalendarConnection.provider).in_(CALENDAR_PROVIDERS),
+            CalendarConnection.status == ConnectionStatus.SYNCED.value,
+        )
+    ).all()
+    return set(rows)
+
+
+def _staff_of(session: Session, interview: Interview) -> tuple[StaffUser, list[_StaffRecipient]]:
+    """The organiser, and every active participant (organiser included) with an address."""
+    organiser = _get(session, StaffUser, interview.organiser_id, "Organiser")
+    participants = session.exec(
+        select(StaffUser)
+        .join(InterviewParticipant, col(InterviewParticipant.staff_user_id) == StaffUser.id)
+        .where(InterviewParticipant.interview_id == interview.id)
+        .order_by(col(StaffUser.id))
+    ).all()
+    people = {organiser.id: organiser} | {user.id: user for user in participants}
+    with_mail = [u for u in people.values() if u.email and u.is_active]
+    synced = _synced_user_ids(session, [u.id for u in with_mail if u.id is not None])
+    return organiser, [_StaffRecipient(user=u, synced=u.id in synced) for u in with_mail]
+
+
+def _place(session: Session, interview: Interview) -> str:
+    if interview.location_id is None:
+        return ""
+    location = session.get(Location, interview.location_id)
+    if location is None:
+        return ""
+    return ", ".join(part for part in (location.name, location.address) if part)
+
+
+def _meeting_url(session: Session, booking_id: int) -> str:
+    url = session.exec(
+        select(ProviderEventLink.meeting_url)
+        .where(
+            ProviderEventLink.booking_id == booking_id,
+            col(ProviderEventLink.meeting_url).is_not(None),
+        )
+        .order_by(col(ProviderEventLink.id))
+    ).first()
+    return url or ""
+
+
+def _booking_context(
+    session: Session, booking_id: int, *, meeting_url: str | None
+) -> _BookingContext:
+    booking = _get(session, Booking, booking_id, "Booking")
+    invitation = _get(session, CandidateInvitation, booking.invitation_id, "Invitation")
+    interview = _get(session, Interview, invitation.interview_id, "Interview")
+    slot = _get(session, OfferedSlot, booking.slot_id, "Slot")
+    candidate = _get(session, Candidate, invitation.candidate_id, "Candidate")
+    account = _get(session, Account, interview.account_id, "Account")
+    organiser, staff = _staff_of(session, interview)
+    facts = InterviewFacts(
+        title=interview.title,
+        account_name=account.name,
+        organiser_name=organiser.name,
+        start=slot.start_at,
+        end=slot.end_at,
+        place=_place(session, interview),
+        meeting_url=meeting_url if meeting_url is not None else _meeting_url(session, booking_id),
+    )
+    return _BookingContext(
+        account=account,
+        interview=interview,
+        booking=booking,
+        slot=slot,
+        candidate=candidate,
+        organiser=organiser,
+        staff=tuple(staff),
+        facts=facts,
+    )
+
+
+def _event(
+    ctx: _BookingContext, *, sequence: int, description: str, stamp: datetime
+) -> InterviewEvent:
+    """The booking's event; ORGANIZER is Planner's From address (named after the organiser)
+    so that the sender of every REQUEST and CANCEL is the organiser clients expect."""
+    assert ctx.booking.id is not None
+    attendees = [
+        CalendarPerson(
+            email=r.user.email or "",
+            name=r.user.name,
+            role=AttendeeRole.CHAIR if r.user.id == ctx.organiser.id else AttendeeRole.REQUIRED,
+        )
+        for r in ctx.staff
+    ]
+    attendees.append(CalendarPerson(email=ctx.candidate.email, name=ctx.candidate.name))
+    return InterviewEvent(
+        uid=event_uid(ctx.interview.ics_uid, ctx.booking.id),
+        sequence=sequence,
+        start=ctx.slot.start_at,
+        end=ctx.slot.end_at,
+        summary=ctx.interview.title,
+        organizer=CalendarPerson(email=_sender().email, name=ctx.organiser.name),
+        attendees=tuple(attendees),
+        stamp=stamp,
+        description=description,
+        location=ctx.facts.place or ctx.facts.meeting_url,
+        url=ctx.facts.meeting_url,
+    )
+
+
+def _reply_to(organiser: StaffUser) -> Mailbox | None:
+    return Mailbox(name=organiser.name, email=organiser.email) if organiser.email else None
+
+
+def _candidate_box(candidate: Candidate) -> Mailbox:
+    return Mailbox(name=candidate.name, email=candidate.email)
+
+
+def _staff_box(user: StaffUser) -> Mailbox:
+    return Mailbox(name=user.name, email=user.email or "")
+
+
+def _delivery(recipient: _StaffRecipient) -> CalendarDelivery:
+    return CalendarDelivery.PROVIDER if recipient.synced else CalendarDelivery.ATTACHED
+
+
+def _booking_mails(
+    ctx: _BookingContext,
+    *,
+    template: str,
+    method: Method,
+    sequence: int,
+    candidate_content: MailContent | None,
+    candidate_description: str,
+    staff_content: Callable[[Reader, "_StaffRecipient"], MailContent],
+) -> list[_Outgoing]:
+    """The candidate's mail and each staff member's, with the iMIP part where it belongs."""
+    build = request_calendar if method is Method.REQUEST else cancel_calendar
+    stamp = utcnow()
+    key = f"mail:{template}:{ctx.booking.id}"
+    mails: list[_Outgoing] = []
+    if candidate_content is not None:
+        event = _event(ctx, sequence=sequence, description=candidate_description, stamp=stamp)
+        mails.append(
+            _Outgoing(
+                dedupe_key=f"{key}:candidate",
+                account_id=ctx.account.id or 0,
+                template=template,
+                to=_candidate_box(ctx.candidate),
+                content=candidate_content,
+                reply_to=_reply_to(ctx.organiser),
+                calendar=build(event),
+                method=method,
+            )
+        )
+    for recipient in ctx.staff:
+        reader = _reader_for_staff(recipient.user)
+        calendar = None
+        if not recipient.synced:
+            description = content.event_description(reader, ctx.facts)
+            calendar = build(_event(ctx, sequence=sequence, description=description, stamp=stamp))
+        mails.append(
+            _Outgoing(
+                dedupe_key=f"{key}:staff-{recipient.user.id}",
+                account_id=ctx.account.id or 0,
+                template=template,
+                to=_staff_box(recipient.user),
+                content=staff_content(reader, recipient),
+                calendar=calendar,
+                method=method if calendar is not None else None,
+            )
+        )
+    return mails
+
+
+def queue_sync_invitation(*, session: Session, staff_user_id: int, link: str) -> int:
+    """Record the mail inviting a staff user to connect a calendar (nothing for a user
+    without an e-mail address). Returns the number of mails newly queued (0 or 1)."""
+    user = _get(session, StaffUser, staff_user_id, "Staff user")
+    if not user.email:
+        return 0
+    account = _get(session, Account, user.account_id, "Account")
+    reader = _reader_for_staff(user)
+    mail = _Outgoing(
+        dedupe_key=f"mail:sync_invitation:{user.id}:{_link_digest(link)}",
+        account_id=account.id,
+        template="sync_invitation",
+        to=_staff_box(user),
+        content=content.sync_invitation(reader, account_name=account.name, link=link),
+    )
+    return _record_all(session, [mail])
+
+
+def queue_interview_invitation(*, session: Session, invitation_id: int, link: str) -> int:
+    """Record the candidate's invitation to choose a time through their unique link.
+    A new link (a re-sent invitation) is a new mail; the same link queued again is not."""
+    invitation = _get(session, CandidateInvitation, invitation_id, "Invitation")
+    interview = _get(session, Interview, invitation.interview_id, "Interview")
+    candidate = _get(session, Candidate, invitation.candidate_id, "Candidate")
+    account = _get(session, Account, interview.account_id, "Account")
+    organiser = _get(session, StaffUser, interview.organiser_id, "Organiser")
+    slots = session.exec(
+        select(OfferedSlot)
+        .where(
+            OfferedSlot.interview_id == interview.id,
+            OfferedSlot.status == SlotStatus.OFFERED.value,
+            OfferedSlot.start_at > utcnow(),
+        )
+        .order_by(col(OfferedSlot.start_at))
+    ).all()
+    mail = _Outgoing(
+        dedupe_key=f"mail:interview_invitation:{invitation.id}:{_link_digest(link)}",
+        account_id=account.id,
+        template="interview_invitation",
+        to=_candidate_box(candidate),
+        reply_to=_reply_to(organiser),
+        content=content.interview_invitation(
+            _reader_for_candidate(candidate),
+            title=interview.title,
+            account_name=account.name,
+            organiser_name=organiser.name,
+            duration_minutes=interview.duration_minutes,
+            invitation_text=interview.invitation_text,
+            slots=tuple((s.start_at, s.end_at) for s in slots),
+            link=link,
+            expires_at=invitation.expires_at,
+        ),
+    )
+    return _record_all(session, [mail])
+
+
+def queue_booking_confirmation(
+    *,
+    session: Session,
+    booking_id: int,
+    link: str | None = None,
+    sequence: int | None = None,
+    meeting_url: str | None = None,
+) -> int:
+    """Record the confirmation of a booking: the candidate's (iMIP REQUEST, "add to
+    calendar" links, `link` to change or cancel) and each staff member's. `sequence`
+    defaults to the interview's `ics_sequence`; `meeting_url` to the booking's provider
+    event link. Returns the number of mails newly queued."""
+    ctx = _booking_context(session, booking_id, meeting_url=meeting_url)
+    sequence = ctx.interview.ics_sequence if sequence is None else sequence
+    reader = _reader_for_candidate(ctx.candidate)
+    description = content.event_description(reader, ctx.facts, manage_url=link or "")
+    plain = _event(ctx, sequence=sequence, description=description, stamp=utcnow())
+    candidate_mail = content.booking_confirmation_for_candidate(
+        reader,
+        ctx.facts,
+        manage_url=link or "",
+        google_url=google_calendar_url(plain),
+        outlook_url=outlook_calendar_url(plain),
+    )
+    mails = _booking_mails(
+        ctx,
+        template="booking_confirmation",
+        method=Method.REQUEST,
+        sequence=sequence,
+        candidate_content=candidate_mail,
+        candidate_description=description,
+        staff_content=lambda r, s: content.booking_confirmation_for_staff(
+            r, ctx.facts, candidate_name=ctx.candidate.name, delivery=_delivery(s)
+        ),
+    )
+    return _record_all(session, mails)
+
+
+def queue_booking_cancellation(
+    *,
+    session: Session,
+    booking_id: int,
+    comment: str | None = None,
+    link: str | None = None,
+    sequence: int | None = None,
+) -> int:
+    """Record the cancellation of a booking by the candidate: the candidate's confirmation
+    and each staff member's notice with the comment, iMIP CANCEL with the booking's UID.
+    `sequence` defaults to the interview's `ics_sequence` + 1 (higher than the REQUEST's);
+    `link` lets the candidate choose another time."""
+    ctx = _booking_context(session, booking_id, meeting_url=None)
+    sequence = ctx.interview.ics_sequence + 1 if sequence is None else sequence
+    reader = _reader_for_candidate(ctx.candidate)
+    mails = _booking_mails(
+        ctx,
+        template="booking_cancellation",
+        method=Method.CANCEL,
+        sequence=sequence,
+        candidate_content=content.cancellation_for_candidate(
+            reader, ctx.facts, comment=comment or "", rebook_url=link or ""
+        ),
+        candidate_description=content.event_description(reader, ctx.facts),
+        staff_content=lambda r, s: content.cancellation_for_staff(
+            r,
+            ctx.facts,
+            candidate_name=ctx.candidate.name,
+            comment=comment or "",
+            delivery=_delivery(s),
+        ),
+    )
+    return _record_all(session, mails)
+
+
+def queue_slot_removed(
+    *,
+    session: Session,
+    booking_id: int,
+    link: str | None = None,
+    sequence: int | None = None,
+    notify_staff: bool = True,
+) -> int:
+    """Record the mails for a booked slot that staff removed: the candidate who had booked
+    it (iMIP CANCEL; `link` to choose another time) and, unless `notify_staff` is false,
+    the staff (CANCEL for those whose calendar got it by mail)."""
+    ctx = _booking_context(session, booking_id, meeting_url=None)
+    sequence = ctx.interview.ics_sequence + 1 if sequence is None else sequence
+    reader = _reader_for_candidate(ctx.candidate)
+    if not notify_staff:
+        ctx = replace(ctx, staff=())
+    mails = _booking_mails(
+        ctx,
+        template="slot_removed",
+        method=Method.CANCEL,
+        sequence=sequence,
+        candidate_content=content.slot_removed_for_candidate(
+            reader, ctx.facts, rebook_url=link or ""
+        ),
+        candidate_description=content.event_description(reader, ctx.facts),
+        staff_content=lambda r, s: content.slot_removed_for_staff(
+            r, ctx.facts, candidate_name=ctx.candidate.name, delivery=_delivery(s)
+        ),
+    )
+    return _record_all(session, mails)
+
+
+def queue_no_fit_comment(*, session: Session, comment_id: int) -> int:
+    """Record the staff notice that no offered time fits a candidate, with their comment."""
+    comment = _get(session, CandidateComment, comment_id, "Comment")
+    interview = _get(session, Interview, comment.interview_id, "Interview")
+    candidate = _get(session, Candidate, comment.candidate_id, "Candidate")
+    account = _get(session, Account, interview.account_id, "Account")
+    _organiser, staff = _staff_of(session, interview)
+    mails = [
+        _Outgoing(
+            dedupe_key=f"mail:no_fit_comment:{comment.id}:staff-{r.user.id}",
+            account_id=account.id,
+            template="no_fit_comment",
+            to=_staff_box(r.user),
+            reply_to=Mailbox(name=candidate.name, email=candidate.email),
+            content=content.no_fit_comment_for_staff(
+                _reader_for_staff(r.user),
+                title=interview.title,
+                account_name=account.name,
+                candidate_name=candidate.name,
+                comment=comment.body,
+            ),
+        )
+        for r in staff
+    ]
+    return _record_all(session, mails)
+
+
+def booking_ics(*, session: Session, booking_id: int, link: str | None = None) -> bytes:
+    """The booking's event as a plain .ics file (no METHOD) for "add to calendar", in the
+    candidate's language; the same UID and SEQUENCE as the mailed REQUEST."""
+    ctx = _booking_context(session, booking_id, meeting_url=None)
+    reader = _reader_for_candidate(ctx.candidate)
+    description = content.event_description(reader, ctx.facts, manage_url=link or "")
+    return download_calendar(
+        _event(ctx, sequence=ctx.interview.ics_sequence, description=description, stamp=utcnow())
+    )
+
+
+# --- Deferred rendering -------------------------------------------------------------------
+# Services record *that* a notification is due, in their own transaction (one short INSERT,
+# so that a contended booking stays fast); the worker renders the mails from the database
+# shortly after (`render_requested`) and delivers them. Nothing is lost in between: the
+# request is an outbox row like the mails it becomes.
+
+NOTIFICATION_KIND = "notification"
+_RENDERERS: dict[str, Callable[..., int]] = {
+    "sync_invitation": queue_sync_invitation,
+    "interview_invitation": queue_interview_invitation,
+    "booking_confirmation": queue_booking_confirmation,
+    "booking_cancellation": queue_booking_cancellation,
+    "slot_removed": queue_slot_removed,
+    "no_fit_comment": queue_no_fit_comment,
+}
+RENDER_BATCH = 50
+
+
+def request(*, session: Session, name: str, account_id: int | None, **args: object) -> None:
+    """Record, without committing, that notification `name` is due with `args` (ids and
+    links: JSON values). The same request recorded twice is stored once."""
+    if name not in _RENDERERS:
+        raise ValueError(f"unknown notification {name!r}")
+    digest = hashlib.sha256(
+        repr(sorted(args.items())).encode("utf-8")  # links carry tokens: keep only a digest
+    ).hexdigest()[:32]
+    now = utcnow()
+    _insert(
+        session,
+        {
+            "account_id": account_id,
+            "kind": NOTIFICATION_KIND,
+            "payload": {"name": name, "args": args},
+            "dedupe_key": f"notify:{name}:{digest}",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "last_error": None,
+            "message_id": None,
+            "done_at": None,
+            "created_at": now,
+        },
+    )
+
+
+def render_requested(*, session: Session, limit: int = RENDER_BATCH) -> int:
+    """Turn due notification requests into mail rows, one request per transaction (its
+    mails and its done mark commit together). Returns how many requests were handled."""
+    handled = 0
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for _ in range(limit):
+        if not postgres:
+            from planner.db import begin_write
+
+            begin_write(session)
+        query = (
+            select(OutboxMessage)
+            .where(OutboxMessage.kind == NOTIFICATION_KIND, col(OutboxMessage.done_at).is_(None))
+            .order_by(col(OutboxMessage.id))
+            .limit(1)
+        )
+        if postgres:
+            query = query.with_for_update(skip_locked=True)
+        row = session.exec(query).first()
+        if row is None:
+            session.rollback()
+            break
+        name = str(row.payload.get("name"))
+        args = dict(row.payload.get("args") or {})
+        error = None
+        try:
+            with session.begin_nested():
+                _RENDERERS[name](session=session, **args)
+        except (NotFound, KeyError, TypeError) as exc:
+            error = f"gave up: {type(exc).__name__}: {exc}"[:2000]
+            log.warning("notification %s (%s) not rendered: %s", row.id, name, error)
+        row.done_at = utcnow()
+        row.attempts += 1
+        row.last_error = error
+        row.payload = {"name": name}  # rendered: the link (a token) need not be kept
+        session.commit()
+        handled += 1
+    return handled

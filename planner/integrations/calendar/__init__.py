@@ -1,0 +1,1 @@
+"""Calendar providers (CalDAV, Google, Microsoft) behind one interface."""

@@ -5,6 +5,7 @@ import reflex as rx
 from planner import routes
 from planner.api.app import build_api
 from planner.pages.admin import admin_page
+from planner.pages.booking_page import booking_page
 from planner.pages.calendar import calendar_page
 from planner.pages.candidates import candidates_page
 from planner.pages.not_found import not_found_page
@@ -12,6 +13,7 @@ from planner.pages.sent_mail import sent_mail_page
 from planner.pages.signin import sign_in_page
 from planner.settings import get_settings
 from planner.state.admin import AdminState
+from planner.state.booking_page import BookingPageState
 from planner.state.calendar import CalendarState
 from planner.state.candidates import CandidatesState
 from planner.state.sent_mail import SentMailState
@@ -41,5 +43,8 @@ app.add_page(
     route=routes.SENT_MAIL,
     title="Sent mail · Planner",
     on_load=SentMailState.load,
+)
+app.add_page(
+    booking_page, route=routes.BOOKING, title="Interview · Planner", on_load=BookingPageState.load
 )
 app.add_page(not_found_page, route="404", title="Page not found · Planner")

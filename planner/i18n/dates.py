@@ -35,20 +35,30 @@ def zone_name(at: datetime, *, locale: str, time_zone: str) -> str:
     return get_timezone_name(local, "long", locale=_locale(locale))
 
 
-def format_when(start: datetime, end: datetime, *, locale: str, time_zone: str) -> str:
-    """'Wednesday, November 25, 2026, 1:00 – 1:45 PM (Central European Standard Time)'."""
+def format_weekday_date(at: datetime, *, locale: str, time_zone: str) -> str:
+    """The full date with the weekday, e.g. 'Wednesday, November 25, 2026'."""
+    _require_aware(at)
+    return format_date(at.astimezone(_zone(time_zone)), "full", locale=_locale(locale))
+
+
+def format_time_range(start: datetime, end: datetime, *, locale: str, time_zone: str) -> str:
+    """'1:00 – 1:45 PM' (or with dates when the range spans midnight), in the zone."""
     _require_aware(start)
     _require_aware(end)
     zone = _zone(time_zone)
     lang = _locale(locale)
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
-    day = format_date(local_start, "full", locale=lang)
     if local_start.date() == local_end.date():
         skeleton = "hm" if "a" in str(Locale.parse(lang).time_formats["short"]) else "Hm"
-        times = format_interval(local_start, local_end, skeleton, tzinfo=zone, locale=lang)
-    else:
-        times = format_interval(local_start, local_end, "yMMMdHm", tzinfo=zone, locale=lang)
-    return f"{day}, {times} ({zone_name(start, locale=lang, time_zone=time_zone)})"
+        return format_interval(local_start, local_end, skeleton, tzinfo=zone, locale=lang)
+    return format_interval(local_start, local_end, "yMMMdHm", tzinfo=zone, locale=lang)
+
+
+def format_when(start: datetime, end: datetime, *, locale: str, time_zone: str) -> str:
+    """'Wednesday, November 25, 2026, 1:00 – 1:45 PM (Central European Standard Time)'."""
+    day = format_weekday_date(start, locale=locale, time_zone=time_zone)
+    times = format_time_range(start, end, locale=locale, time_zone=time_zone)
+    return f"{day}, {times} ({zone_name(start, locale=_locale(locale), time_zone=time_zone)})"
 
 
 def format_short(at: datetime, *, locale: str, time_zone: str) -> str:

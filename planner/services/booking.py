@@ -38,7 +38,7 @@ from planner.models import (
     StaffUser,
 )
 from planner.models.base import UTCDateTime
-from planner.services import notifications
+from planner.services import notifications, webhooks
 from planner.services.errors import InvalidInput
 from planner.settings import get_settings
 
@@ -379,6 +379,12 @@ def book(*, session: Session, token: str, slot_id: int, now: datetime) -> Result
         booking_id=booking_id,
         link=routes.booking_url(get_settings().base_url, token),
     )
+    webhooks.record(
+        session=session,
+        account_id=account_id,
+        event="interview.booked",
+        data={"booking_id": booking_id},
+    )
     session.commit()
     log.info("invitation %s booked slot %s (booking %s)", invitation_id, slot_id, booking_id)
     return Result(Outcome.BOOKED, booking_id)
@@ -430,6 +436,12 @@ def cancel(*, session: Session, token: str, comment: str, now: datetime) -> Resu
         comment=text,
         link=routes.booking_url(get_settings().base_url, token),
     )
+    webhooks.record(
+        session=session,
+        account_id=invitation.account_id,
+        event="interview.cancelled",
+        data={"booking_id": booking.id, "cancelled_by": "candidate"},
+    )
     session.commit()
     log.info("booking %s cancelled by the candidate", booking.id)
     return Result(Outcome.CANCELLED, booking.id)
@@ -466,6 +478,12 @@ def no_fit(*, session: Session, token: str, comment: str, now: datetime) -> Resu
         account_id=invitation.account_id,
         comment_id=comment_row.id,
     )
+    webhooks.record(
+        session=session,
+        account_id=invitation.account_id,
+        event="invitation.no_fit",
+        data={"comment_id": comment_row.id},
+    )
     session.commit()
     return Result(Outcome.COMMENTED)
 
@@ -483,3 +501,12 @@ def expire_invitations(*, session: Session, now: datetime) -> int:
         invitation.status = next_status(invitation.status, InvitationEvent.EXPIRE).value
     session.commit()
     return len(rows)
+
+
+def active_booking_id(*, session: Session, token: str) -> int | None:
+    """The candidate's current booking, for the confirmation page's calendar links."""
+    invitation = _invitation(session, token)
+    if invitation is None or invitation.id is None:
+        return None
+    found = _active_booking(session, invitation.id)
+    return found.id if found else None

@@ -2,11 +2,16 @@
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from planner.domain.vocabulary import Role
-from planner.models import Account, Candidate, Job, Location, StaffUser, WorkingHours
+from planner.models import Account, Candidate, Interview, Job, Location, StaffUser, WorkingHours
+from planner.models.base import utcnow
+from planner.services import scheduling
+from planner.services.actor import Actor
 from planner.services.auth import hash_password
 
 log = logging.getLogger(__name__)
@@ -170,6 +175,77 @@ def seed_demo(*, session: Session, password: str) -> DemoSeed:
             session.add(Location(account_id=account_id, name=name, address=address))
 
     session.commit()
+    _seed_interview(session, account_id, now=utcnow())
     if created:
         log.info("demo account %s created", account_id)
     return DemoSeed(account_id=account_id, created=created)
+
+
+def _demo_slot_times(now: datetime, zone: str, count: int = 6) -> list[datetime]:
+    """10:00 and 14:00 local time on the next weekdays (built per local date, DST-safe)."""
+    tz = ZoneInfo(zone)
+    day = now.astimezone(tz).date()
+    times: list[datetime] = []
+    while len(times) < count:
+        day += timedelta(days=1)
+        if day.weekday() >= 5:
+            continue
+        for hour in (10, 14):
+            times.append(datetime(day.year, day.month, day.day, hour, tzinfo=tz).astimezone(UTC))
+    return times[:count]
+
+
+def _seed_interview(session: Session, account_id: int, *, now: datetime) -> None:
+    """One open interview with invited candidates, so that the demo has mails with booking
+    links to follow (on the Sent mail page). Only when the account has no interview yet."""
+    if session.exec(select(Interview.id).where(Interview.account_id == account_id)).first():
+        return
+    users = {u.name: u for u in session.exec(
+        select(StaffUser).where(StaffUser.account_id == account_id)).all()}  # fmt: skip
+    organiser = users["Mads Jensen"]
+    account = session.get(Account, account_id)
+    assert organiser.id is not None and account is not None
+    actor = Actor(
+        user_id=organiser.id, account_id=account_id, account_name=account.name,
+        name=organiser.name, email=organiser.email, role=Role(organiser.role),
+        time_zone=organiser.time_zone, locale=organiser.locale,
+    )  # fmt: skip
+    job = session.exec(
+        select(Job).where(Job.account_id == account_id, Job.external_ref == "JOB-101")
+    ).one()
+    location = session.exec(
+        select(Location).where(Location.account_id == account_id, Location.name == "Copenhagen HQ")
+    ).one()
+    interview = scheduling.create_interview(
+        session=session,
+        actor=actor,
+        now=now,
+        data={
+            "title": "Backend Engineer: first interview",
+            "duration_minutes": 45,
+            "participant_ids": [users["Aino Virtanen"].id, users["Oliver Bennett"].id],
+            "job_id": job.id,
+            "location_id": location.id,
+            "slots": _demo_slot_times(now, organiser.time_zone),
+            "invitation_text": "We enjoyed your application and look forward to meeting you.",
+        },
+    )
+    invited = session.exec(
+        select(Candidate.id).where(
+            Candidate.account_id == account_id,
+            col(Candidate.email).in_(
+                (
+                    "freja.nielsen@mail.example",
+                    "james.carter@mail.example",
+                    "nora.hansen@mail.example",
+                )
+            ),
+        )
+    ).all()
+    scheduling.invite_candidates(
+        session=session,
+        actor=actor,
+        interview_id=interview.id,
+        candidate_ids=list(invited),
+        now=now,
+    )

@@ -636,3 +636,15 @@ def render_requested(*, session: Session, limit: int = RENDER_BATCH) -> int:
         session.commit()
         handled += 1
     return handled
+
+
+def booking_calendar_links(*, session: Session, booking_id: int, link: str | None = None):  # type: ignore[no-untyped-def]
+    """The Google Calendar and Outlook "add event" links for a booking, in the candidate's
+    language: what the confirmation page offers beside the .ics download."""
+    ctx = _booking_context(session, booking_id, meeting_url=None)
+    reader = _reader_for_candidate(ctx.candidate)
+    description = content.event_description(reader, ctx.facts, manage_url=link or "")
+    event = _event(
+        ctx, sequence=ctx.interview.ics_sequence, description=description, stamp=utcnow()
+    )
+    return google_calendar_url(event), outlook_calendar_url(event)

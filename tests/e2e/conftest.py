@@ -80,10 +80,16 @@ def demo_password() -> str:
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory, demo_password) -> Iterator[str]:
+def e2e_database_url(tmp_path_factory) -> str:
+    """The SQLite database the e2e server runs on (tests may add rows through services)."""
+    return f"sqlite:///{tmp_path_factory.mktemp('e2e-db') / 'planner.db'}"
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory, demo_password, e2e_database_url) -> Iterator[str]:
     """The base URL (no trailing slash) of a running Planner with the demo account."""
     tmp = tmp_path_factory.mktemp("e2e-server")
-    database_url = f"sqlite:///{tmp / 'planner.db'}"
+    database_url = e2e_database_url
     port = _free_port()
     env = _server_env(database_url, port)
 

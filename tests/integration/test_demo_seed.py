@@ -4,7 +4,18 @@ from collections import Counter
 
 from sqlmodel import select
 
-from planner.models import Account, Candidate, Job, Location, StaffUser, WorkingHours
+from planner.models import (
+    Account,
+    Candidate,
+    CandidateInvitation,
+    Interview,
+    Job,
+    Location,
+    OfferedSlot,
+    OutboxMessage,
+    StaffUser,
+    WorkingHours,
+)
 from planner.services import auth
 from planner.services.demo import DEMO_ADMIN_EMAIL, seed_demo
 from tests.factories import NOW
@@ -32,6 +43,15 @@ def test_demo_seed_is_complete_and_idempotent(session):
     assert len(without_email) == 1 and without_email[0].role == "hiring_manager"
     locales = {c.locale for c in session.exec(select(Candidate)).all()}
     assert locales == {"en", "da", "sv", "nb", "fi"}
+
+    interviews = session.exec(select(Interview)).all()
+    assert len(interviews) == 1 and interviews[0].status == "open"
+    assert len(session.exec(select(CandidateInvitation)).all()) == 3
+    assert len(session.exec(select(OfferedSlot)).all()) == 6
+    requests = session.exec(
+        select(OutboxMessage).where(OutboxMessage.kind == "notification")
+    ).all()
+    assert sorted(r.payload["name"] for r in requests) == ["interview_invitation"] * 3
 
     signed_in = auth.sign_in(
         session=session, email=DEMO_ADMIN_EMAIL, password="demo-password", now=NOW

@@ -38,12 +38,17 @@ FACTS = InterviewFacts(
     end=START + timedelta(minutes=45),
     place="HQ, Street 1",
 )
-SOURCE = Path(mail_content.__file__)
+# Every module whose texts come from the catalogues (calls of a translator named `tr`).
+SOURCES = (
+    Path(mail_content.__file__),
+    Path(mail_content.__file__).parent.parent / "state" / "booking_page.py",
+)
 
 
 def message_ids_in_code() -> set[str]:
     found = set()
-    for node in ast.walk(ast.parse(SOURCE.read_text())):
+    nodes = [node for source in SOURCES for node in ast.walk(ast.parse(source.read_text()))]
+    for node in nodes:
         if isinstance(node, ast.Call):
             func = node.func
             name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)

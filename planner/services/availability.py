@@ -1,0 +1,209 @@
+"""Suggested interview times and free/busy grids from what the database knows: working
+hours, cached busy times of synced calendars, and interviews already booked."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from planner.domain.availability import (
+    BusyPeriod,
+    ParticipantFreeBusy,
+    SchedulingParticipant,
+    SlotRequest,
+    WorkingSchedule,
+    find_suggestions,
+    free_busy_grid,
+)
+from planner.domain.intervals import SchedulingInputError, TimeInterval
+from planner.domain.sync_status import CALENDAR_PROVIDERS, sync_status
+from planner.domain.vocabulary import BookingStatus, ConnectionStatus, SlotStatus
+from planner.models import (
+    AvailabilityOverride,
+    Booking,
+    BusyInterval,
+    CalendarConnection,
+    InterviewParticipant,
+    OfferedSlot,
+    StaffUser,
+    SyncInvitation,
+    WorkingHours,
+)
+from planner.services.actor import Actor
+from planner.services.errors import InvalidInput
+
+MAX_PARTICIPANTS = 50
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A suggested time, naming who is unknown or only tentatively free then."""
+
+    start: datetime
+    end: datetime
+    unknown: list[str]
+    tentative: list[str]
+
+
+def _participants(
+    session: Session, actor: Actor, user_ids: list[int], window: TimeInterval
+) -> tuple[list[SchedulingParticipant], dict[int, str]]:
+    wanted = list(dict.fromkeys(user_ids))
+    if not wanted:
+        raise InvalidInput("participant_ids", "choose at least one participant")
+    if len(wanted) > MAX_PARTICIPANTS:
+        raise InvalidInput("participant_ids", f"at most {MAX_PARTICIPANTS}")
+    users = {
+        u.id: u
+        for u in session.exec(
+            select(StaffUser).where(
+                col(StaffUser.id).in_(wanted), StaffUser.account_id == actor.account_id
+            )
+        ).all()
+    }
+    if len(users) != len(wanted):
+        raise InvalidInput("participant_ids", "unknown staff user in this account")
+
+    weekly: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    for row in session.exec(
+        select(WorkingHours).where(col(WorkingHours.staff_user_id).in_(wanted))
+    ).all():
+        weekly[row.staff_user_id].append((row.weekday, row.start_minute, row.end_minute))
+    overrides: dict[int, list[tuple[str, int | None, int | None]]] = defaultdict(list)
+    for o in session.exec(
+        select(AvailabilityOverride).where(col(AvailabilityOverride.staff_user_id).in_(wanted))
+    ).all():
+        overrides[o.staff_user_id].append((o.on_date, o.start_minute, o.end_minute))
+
+    connections = session.exec(
+        select(CalendarConnection).where(
+            col(CalendarConnection.staff_user_id).in_(wanted),
+            col(CalendarConnection.provider).in_(CALENDAR_PROVIDERS),
+        )
+    ).all()
+    by_user: dict[int, list[CalendarConnection]] = defaultdict(list)
+    for connection in connections:
+        by_user[connection.staff_user_id].append(connection)
+    invited = set(
+        session.exec(
+            select(SyncInvitation.staff_user_id).where(
+                col(SyncInvitation.staff_user_id).in_(wanted)
+            )
+        ).all()
+    )
+    live = {c.id: c.staff_user_id for c in connections if c.status == ConnectionStatus.SYNCED}
+    busy: dict[int, list[BusyPeriod]] = defaultdict(list)
+    if live:
+        for row in session.exec(
+            select(BusyInterval).where(
+                col(BusyInterval.connection_id).in_(list(live)),
+                BusyInterval.start_at < window.end,
+                BusyInterval.end_at > window.start,
+            )
+        ).all():
+            busy[live[row.connection_id]].append(
+                BusyPeriod(row.start_at, row.end_at, tentative=row.tentative)
+            )
+    booked: dict[int, list[TimeInterval]] = defaultdict(list)
+    for user_id, start, end in session.exec(
+        select(InterviewParticipant.staff_user_id, OfferedSlot.start_at, OfferedSlot.end_at)
+        .join(OfferedSlot, col(OfferedSlot.interview_id) == InterviewParticipant.interview_id)
+        .join(Booking, col(Booking.slot_id) == OfferedSlot.id)
+        .where(
+            col(InterviewParticipant.staff_user_id).in_(wanted),
+            Booking.status == BookingStatus.ACTIVE.value,
+            OfferedSlot.status == SlotStatus.OFFERED.value,
+            OfferedSlot.start_at < window.end,
+            OfferedSlot.end_at > window.start,
+        )
+        .distinct()
+    ).all():
+        booked[user_id].append(TimeInterval(start, end))
+
+    participants = []
+    for user_id in wanted:
+        user = users[user_id]
+        own = by_user.get(user_id, [])
+        synced_at = [
+            c.last_synced_at
+            for c in own
+            if c.status == ConnectionStatus.SYNCED and c.last_synced_at
+        ]
+        schedule = (
+            WorkingSchedule.from_rows(user.time_zone, weekly[user_id], overrides[user_id])
+            if weekly.get(user_id)
+            else WorkingSchedule.office_week(user.time_zone)
+        )
+        participants.append(
+            SchedulingParticipant(
+                user_id,
+                schedule,
+                sync_status=sync_status(
+                    [(c.provider, c.status) for c in own], invited=user_id in invited
+                ),
+                # Several calendars: availability is as fresh as the stalest of them.
+                busy_synced_at=min(synced_at) if synced_at else None,
+                busy=tuple(busy[user_id]),
+                interviews=tuple(booked[user_id]),
+            )
+        )
+    return participants, {uid: users[uid].name for uid in wanted}
+
+
+def suggest_times(
+    *,
+    session: Session,
+    actor: Actor,
+    participant_ids: list[int],
+    duration_minutes: int,
+    now: datetime,
+    horizon_days: int = 14,
+    granularity_minutes: int = 15,
+    buffer_minutes: int = 0,
+    minimum_notice_hours: int = 0,
+    limit: int = 20,
+) -> list[Suggestion]:
+    """Ranked times when the participants can meet; participants whose calendar is not
+    synced (or stale, or failing) are named on every suggestion instead of assumed free."""
+    try:
+        request = SlotRequest(
+            duration=timedelta(minutes=duration_minutes),
+            granularity=timedelta(minutes=granularity_minutes),
+            buffer_before=timedelta(minutes=buffer_minutes),
+            buffer_after=timedelta(minutes=buffer_minutes),
+            minimum_notice=timedelta(hours=minimum_notice_hours),
+            horizon=timedelta(days=horizon_days),
+            limit=limit,
+            align_time_zone=actor.time_zone,
+        )
+        window = TimeInterval(now, now + request.horizon)
+        participants, names = _participants(session, actor, participant_ids, window)
+        found = find_suggestions(participants, request, now=now)
+    except SchedulingInputError as exc:
+        raise InvalidInput(exc.field, exc.message) from None
+    return [
+        Suggestion(
+            start=s.start,
+            end=s.end,
+            unknown=[names[i] for i in s.unknown_participants],
+            tentative=[names[i] for i in s.tentative_participants],
+        )
+        for s in found
+    ]
+
+
+def free_busy(
+    *, session: Session, actor: Actor, participant_ids: list[int], start: datetime, days: int,
+    now: datetime,
+) -> list[ParticipantFreeBusy]:  # fmt: skip
+    """Per participant, busy/free/tentative/unknown/outside-hours segments for a day or week
+    grid. Busy times only: never event titles."""
+    if not 1 <= days <= 31:
+        raise InvalidInput("days", "must be between 1 and 31")
+    try:
+        window = TimeInterval(start, start + timedelta(days=days))
+        participants, _names = _participants(session, actor, participant_ids, window)
+        return list(free_busy_grid(participants, window, now=now))
+    except SchedulingInputError as exc:
+        raise InvalidInput(exc.field, exc.message) from None

@@ -44,6 +44,27 @@ class Settings(BaseSettings):
     signin_max_failures: int = Field(default=5, ge=1, le=100)
     signin_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
     demo_password: str = "planner-demo"  # noqa: S105 - printed by `make run`, demo account only
+    # Fernet keys for credentials at rest, comma-separated, newest first. Empty: one key derived
+    # from secret_key (HKDF), meant for development. Rotate: put the new key first, run the
+    # re-encryption, then drop the old key.
+    credential_keys: str = ""
+    # Calendar and meeting providers. The defaults are the providers' documented addresses;
+    # tests point them at local fake servers.
+    google_api_base: str = "https://www.googleapis.com"
+    google_auth_url: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    google_token_url: str = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL
+    google_client_id: str = ""
+    google_client_secret: str = ""
+    microsoft_graph_base: str = "https://graph.microsoft.com/v1.0"
+    microsoft_login_base: str = "https://login.microsoftonline.com"
+    microsoft_tenant: str = Field(default="common", pattern=r"^[A-Za-z0-9.-]+$")
+    microsoft_client_id: str = ""
+    microsoft_client_secret: str = ""
+    zoom_api_base: str = "https://api.zoom.us/v2"
+    zoom_oauth_base: str = "https://zoom.us"
+    zoom_client_id: str = ""
+    zoom_client_secret: str = ""
+    jitsi_base_url: str = Field(default="https://meet.jit.si", pattern=r"^https?://[^\s]+$")
 
     @field_validator("default_time_zone")
     @classmethod
@@ -53,6 +74,35 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @field_validator("credential_keys")
+    @classmethod
+    def _fernet_keys(cls, value: str) -> str:
+        from cryptography.fernet import Fernet
+
+        for number, key in enumerate(filter(None, (k.strip() for k in value.split(","))), 1):
+            try:
+                Fernet(key)
+            except ValueError:
+                raise ValueError(
+                    f"key {number} is not a Fernet key (32 url-safe base64-encoded bytes)"
+                ) from None
+        return value
+
+    @field_validator(
+        "google_api_base",
+        "google_auth_url",
+        "google_token_url",
+        "microsoft_graph_base",
+        "microsoft_login_base",
+        "zoom_api_base",
+        "zoom_oauth_base",
+    )
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/")
 
     @field_validator("database_url")
     @classmethod

@@ -5,7 +5,7 @@ the connection's credentials, and a callback to persist refreshed tokens."""
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from planner.integrations.errors import IntegrationError
@@ -59,6 +59,14 @@ class InvalidResponse(ProviderError):
 
     def __init__(self, message: str = "unexpected answer from the provider") -> None:
         super().__init__(message, retryable=True)
+
+
+class InvalidRequest(ProviderError):
+    """The provider refused the request itself (a wrong server URL, a server that is not what
+    the user said, a refused OAuth callback, a 400 about our data): fix it, don't retry."""
+
+    def __init__(self, message: str = "the provider refused the request") -> None:
+        super().__init__(message, retryable=False)
 
 
 class SyncCursorExpired(ProviderError):
@@ -147,6 +155,15 @@ class EventChange:
     removed: bool = False
     busy: tuple[BusyTime, ...] = ()
 
+    def clipped(self, start: datetime, end: datetime) -> "EventChange":
+        """The same change with its busy times cut to [start, end) (the polled window)."""
+        kept = tuple(
+            BusyTime(max(b.start, start), min(b.end, end), b.tentative, b.source_event_id)
+            for b in self.busy
+            if min(b.end, end) > max(b.start, start)
+        )
+        return EventChange(self.external_id, self.removed, kept)
+
 
 @dataclass(frozen=True, slots=True)
 class ChangeSet:
@@ -178,6 +195,20 @@ class Credentials:
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
+def split_window(
+    start: datetime, end: datetime, longest: timedelta
+) -> list[tuple[datetime, datetime]]:
+    """[start, end) cut into consecutive pieces of at most `longest`, for providers that
+    refuse long windows."""
+    pieces = []
+    cursor = start
+    while cursor < end:
+        piece_end = min(cursor + longest, end)
+        pieces.append((cursor, piece_end))
+        cursor = piece_end
+    return pieces
+
+
 # ---------------------------------------------------------------------------- interface
 
 
@@ -200,9 +231,7 @@ class CalendarProvider(Protocol):
         """Create the event; creating the same `key` again returns the existing event."""
         ...
 
-    async def update_event(
-        self, calendar_id: str, ref: EventRef, event: EventRequest
-    ) -> EventRef:
+    async def update_event(self, calendar_id: str, ref: EventRef, event: EventRequest) -> EventRef:
         """Change an event Planner wrote (If-Match the etag where the provider has one)."""
         ...
 

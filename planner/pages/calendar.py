@@ -1,56 +1,145 @@
-"""The interview overview."""
+"""The interview calendar: booked interviews and offered slots awaiting a choice."""
 
 import reflex as rx
 
-from planner.components.layout import empty_state, loading, page_shell, table_caption
-from planner.state.calendar import CalendarState, InterviewView
+from planner.components.layout import empty_state, loading, page_shell
+from planner.state.calendar import CalendarState, DayView, EntryView, SlotView
+
+S = CalendarState
 
 
-def _row(row: InterviewView) -> rx.Component:
-    return rx.table.row(
-        rx.table.row_header_cell(row.title),
-        rx.table.cell(
+def _entry(entry: EntryView) -> rx.Component:
+    booked = entry.kind == "booked"
+    return rx.button(
+        rx.hstack(
+            rx.text(entry.time, weight="medium", white_space="nowrap", min_width="110px"),
+            rx.vstack(
+                rx.text(entry.title, weight="medium"),
+                rx.text(entry.who, size="1", color_scheme="gray"),
+                spacing="0",
+                align="start",
+            ),
+            rx.spacer(),
             rx.badge(
-                row.status_label,
-                color_scheme=rx.cond(row.status == "open", "amber", "gray"),
-            )
+                rx.cond(booked, "Booked", "Awaiting choice"),
+                color_scheme=rx.cond(booked, "green", "amber"),
+                variant=rx.cond(booked, "solid", "outline"),
+            ),
+            width="100%",
+            align="center",
+            spacing="3",
         ),
-        rx.table.cell(row.duration),
-        rx.table.cell(row.organiser),
+        on_click=S.open_entry(entry.key),
+        variant=rx.cond(booked, "surface", "outline"),
+        color_scheme=rx.cond(booked, "green", "amber"),
+        style={
+            "height": "auto",
+            "padding": "10px 12px",
+            "text_align": "left",
+            "border_style": rx.cond(booked, "solid", "dashed"),
+        },  # fmt: skip
+        width="100%",
+    )
+
+
+def _day(day: DayView) -> rx.Component:
+    return rx.vstack(
+        rx.heading(day.label, size="3", as_="h2"),
+        rx.foreach(day.agenda, _entry),
+        spacing="2",
+        width="100%",
+    )
+
+
+def _toolbar() -> rx.Component:
+    return rx.hstack(
+        rx.segmented_control.root(
+            rx.segmented_control.item("Day", value="day"),
+            rx.segmented_control.item("Week", value="week"),
+            rx.segmented_control.item("Month", value="month"),
+            value=S.mode,
+            on_change=S.set_mode,
+            aria_label="Calendar range",
+        ),
+        rx.button("Previous", on_click=S.move(-1), variant="soft", aria_label="Previous"),
+        rx.button("Today", on_click=S.today, variant="soft"),
+        rx.button("Next", on_click=S.move(1), variant="soft", aria_label="Next"),
+        rx.text(S.range_label, weight="medium"),
+        spacing="3",
+        wrap="wrap",
+        align="center",
+    )
+
+
+def _slot(slot: SlotView) -> rx.Component:
+    return rx.hstack(
+        rx.text(slot.label),
+        rx.cond(slot.booked, rx.badge("Booked", color_scheme="green")),
+        rx.spacer(),
+        rx.button(
+            "Remove",
+            on_click=S.remove_slot(slot.key),
+            size="1",
+            color_scheme="red",
+            variant="soft",
+            aria_label="Remove " + slot.label,
+        ),
+        width="100%",
+        align="center",
+    )
+
+
+def _detail() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(S.detail_title),
+            rx.vstack(
+                rx.cond(S.detail_when != "", rx.text(rx.text.strong("When: "), S.detail_when)),
+                rx.cond(S.detail_place != "", rx.text(rx.text.strong("Where: "), S.detail_place)),
+                rx.text(rx.text.strong("Who attends: "), S.detail_people),
+                rx.cond(
+                    S.detail_candidates != "",
+                    rx.text(rx.text.strong("Candidate: "), S.detail_candidates),
+                ),
+                rx.cond(
+                    S.detail_kind == "offered",
+                    rx.vstack(
+                        rx.text(rx.text.strong("Offered times")),
+                        rx.foreach(S.detail_slots, _slot),
+                        spacing="2",
+                        width="100%",
+                    ),
+                ),
+                rx.cond(S.message != "", rx.callout(S.message, role="status", width="100%")),
+                spacing="2",
+                width="100%",
+            ),
+            rx.hstack(
+                rx.dialog.close(rx.button("Close", variant="soft", on_click=S.close_detail)),
+                justify="end",
+                margin_top="16px",
+            ),
+        ),
+        open=S.detail_open,
+        on_open_change=lambda _open: S.close_detail(),
     )
 
 
 def calendar_page() -> rx.Component:
     return page_shell(
         "Interviews",
+        _toolbar(),
         rx.cond(
-            CalendarState.loaded,
+            S.loaded,
             rx.cond(
-                CalendarState.rows.length() == 0,
+                S.total == 0,
                 empty_state(
-                    "No interviews yet",
-                    "Booked interviews and those awaiting a candidate's choice will be listed "
-                    "here.",
+                    "Nothing in this period",
+                    "Booked interviews and times awaiting a candidate's choice appear here.",
                 ),
-                rx.box(
-                    rx.table.root(
-                        table_caption("Interviews"),
-                        rx.table.header(
-                            rx.table.row(
-                                *[
-                                    rx.table.column_header_cell(label)
-                                    for label in ("Interview", "Status", "Duration", "Organiser")
-                                ]
-                            )
-                        ),
-                        rx.table.body(rx.foreach(CalendarState.rows, _row)),
-                        variant="surface",
-                        width="100%",
-                    ),
-                    width="100%",
-                    overflow_x="auto",
-                ),
+                rx.vstack(rx.foreach(S.days, _day), spacing="5", width="100%"),
             ),
             loading(),
         ),
+        _detail(),
     )

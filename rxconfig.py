@@ -4,8 +4,9 @@ import os
 
 import reflex as rx
 
-_port = int(os.environ.get("PLANNER_PORT", "3000"))
-_options: dict = {"frontend_port": _port, "backend_port": _port}
+# Ports come from the command line (`make run` passes PLANNER_PORT as --frontend-port and
+# --backend-port; production may run --backend-only processes on ports of their own).
+_options: dict = {}
 if os.environ.get("PLANNER_PUBLIC_URL"):
     _options["api_url"] = _options["deploy_url"] = os.environ["PLANNER_PUBLIC_URL"]
 if os.environ.get("PLANNER_REDIS_URL"):

@@ -8,6 +8,8 @@ from planner.pages.admin import admin_page
 from planner.pages.booking_page import booking_page
 from planner.pages.calendar import calendar_page
 from planner.pages.candidates import candidates_page
+from planner.pages.integrations import ROUTE as INTEGRATIONS_ROUTE
+from planner.pages.integrations import integrations_page
 from planner.pages.not_found import not_found_page
 from planner.pages.sent_mail import sent_mail_page
 from planner.pages.signin import sign_in_page
@@ -16,6 +18,7 @@ from planner.state.admin import AdminState
 from planner.state.booking_page import BookingPageState
 from planner.state.calendar import CalendarState
 from planner.state.candidates import CandidatesState
+from planner.state.integrations import IntegrationsState
 from planner.state.sent_mail import SentMailState
 from planner.state.signin import SignInState
 
@@ -46,5 +49,11 @@ app.add_page(
 )
 app.add_page(
     booking_page, route=routes.BOOKING, title="Interview · Planner", on_load=BookingPageState.load
+)
+app.add_page(
+    integrations_page,
+    route=INTEGRATIONS_ROUTE,
+    title="Integrations · Planner",
+    on_load=IntegrationsState.load,
 )
 app.add_page(not_found_page, route="404", title="Page not found · Planner")

@@ -65,6 +65,13 @@ class Settings(BaseSettings):
     zoom_client_id: str = ""
     zoom_client_secret: str = ""
     jitsi_base_url: str = Field(default="https://meet.jit.si", pattern=r"^https?://[^\s]+$")
+    # Calendar sync: how far ahead busy times are cached, how often a synced connection is
+    # polled, and how many connections one worker polls at once.
+    sync_window_days: int = Field(default=28, ge=1, le=365)
+    sync_poll_minutes: int = Field(default=5, ge=1, le=24 * 60)
+    sync_concurrency: int = Field(default=50, ge=1, le=1000)
+    # The demo's embedded CalDAV server (Radicale) in development; 0 = do not start it.
+    demo_radicale_port: int = Field(default=5232, ge=0, le=65535)
 
     @field_validator("default_time_zone")
     @classmethod

@@ -9,9 +9,11 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from planner import routes
+from planner.api.v1.app import PREFIX as API_V1
+from planner.api.v1.app import build_v1
 from planner.db import session_scope
 from planner.models.base import utcnow
 from planner.services import auth
@@ -157,6 +159,7 @@ def build_api() -> Starlette:
             Route(routes.AUTH_SIGN_IN, sign_in, methods=["POST"]),
             Route(routes.AUTH_SIGN_OUT, sign_out, methods=["POST"]),
             Route(routes.HEALTH, health, methods=["GET"]),
+            Mount(API_V1, app=build_v1()),
             Route("/book/{token}/interview.ics", booking_calendar_file, methods=["GET"]),
         ]
     )

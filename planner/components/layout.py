@@ -43,6 +43,7 @@ def navbar() -> rx.Component:
                         _nav_link("Calendar", routes.CALENDAR),
                         _nav_link("Candidates", routes.CANDIDATES),
                         rx.cond(SessionState.is_admin, _nav_link("Admin", routes.ADMIN)),
+                        rx.cond(SessionState.is_admin, _nav_link("API", "/admin/integrations")),
                         rx.cond(
                             SessionState.is_admin & SessionState.is_development,
                             _nav_link("Sent mail", routes.SENT_MAIL),

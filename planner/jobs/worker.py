@@ -7,7 +7,12 @@ from arq import cron
 from arq.connections import RedisSettings
 
 from planner.db import session_scope
+from planner.jobs.calendar import POLL_SECONDS as CALENDAR_POLL_SECONDS
+from planner.jobs.calendar import sweep_outbox, write_calendar_events
 from planner.jobs.mail import POLL_SECONDS, deliver_outbox_mail
+from planner.jobs.sync import poll_calendars
+from planner.jobs.webhooks import POLL_SECONDS as WEBHOOK_POLL_SECONDS
+from planner.jobs.webhooks import deliver_webhooks
 from planner.models.base import utcnow
 from planner.services import auth
 from planner.settings import SettingsError, get_settings
@@ -42,11 +47,28 @@ async def startup(_ctx: dict[str, Any]) -> None:
 class WorkerSettings:
     """The ARQ worker of Planner."""
 
-    functions = [purge_expired_sessions, deliver_outbox_mail]
+    functions = [
+        purge_expired_sessions,
+        deliver_outbox_mail,
+        deliver_webhooks,
+        write_calendar_events,
+        poll_calendars,
+        sweep_outbox,
+    ]
     cron_jobs = [
         cron(purge_expired_sessions, minute={7}, run_at_startup=True),
         # Services may also enqueue `deliver_outbox_mail` after committing, for no delay.
         cron(deliver_outbox_mail, second=set(POLL_SECONDS), run_at_startup=True, timeout=600),
+        cron(deliver_webhooks, second=set(WEBHOOK_POLL_SECONDS), run_at_startup=True, timeout=600),
+        cron(
+            write_calendar_events,
+            second=set(CALENDAR_POLL_SECONDS),
+            run_at_startup=True,
+            timeout=600,
+        ),
+        # Every minute; each connection is polled when its own interval has passed.
+        cron(poll_calendars, second={30}, run_at_startup=True, timeout=900),
+        cron(sweep_outbox, second={45}, run_at_startup=True),
     ]
     on_startup = startup
     max_tries = 10

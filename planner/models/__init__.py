@@ -8,6 +8,7 @@ from planner.models.accounts import (
     StaffUser,
     WorkingHours,
 )
+from planner.models.api import ApiKey, WebhookDelivery, WebhookEndpoint
 from planner.models.base import metadata
 from planner.models.calendars import (
     BusyInterval,
@@ -30,6 +31,7 @@ from planner.models.recruiting import Candidate, Job, Location, PreviousAppointm
 
 __all__ = [
     "Account",
+    "ApiKey",
     "AvailabilityOverride",
     "Booking",
     "BusyInterval",
@@ -51,6 +53,8 @@ __all__ = [
     "StaffUser",
     "SyncInvitation",
     "SyncRun",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "WorkingHours",
     "metadata",
 ]

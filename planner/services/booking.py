@@ -38,7 +38,7 @@ from planner.models import (
     StaffUser,
 )
 from planner.models.base import UTCDateTime
-from planner.services import notifications, webhooks
+from planner.services import calendar_events, notifications, webhooks
 from planner.services.errors import InvalidInput
 from planner.settings import get_settings
 
@@ -379,6 +379,7 @@ def book(*, session: Session, token: str, slot_id: int, now: datetime) -> Result
         booking_id=booking_id,
         link=routes.booking_url(get_settings().base_url, token),
     )
+    calendar_events.record_booking_created(session=session, booking_id=booking_id)
     webhooks.record(
         session=session,
         account_id=account_id,
@@ -436,6 +437,7 @@ def cancel(*, session: Session, token: str, comment: str, now: datetime) -> Resu
         comment=text,
         link=routes.booking_url(get_settings().base_url, token),
     )
+    calendar_events.record_booking_cancelled(session=session, booking_id=booking.id)
     webhooks.record(
         session=session,
         account_id=invitation.account_id,

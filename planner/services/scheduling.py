@@ -34,7 +34,7 @@ from planner.models import (
     SlotSeat,
     StaffUser,
 )
-from planner.services import notifications
+from planner.services import calendar_events, notifications, webhooks
 from planner.services.actor import Actor, owned
 from planner.services.errors import InvalidInput
 from planner.services.shapes import (
@@ -213,6 +213,13 @@ def remove_slot(*, session: Session, actor: Actor, slot_id: int, now: datetime) 
             account_id=booking.account_id,
             booking_id=booking.id,
         )
+        calendar_events.record_booking_cancelled(session=session, booking_id=booking.id)
+    webhooks.record(
+        session=session,
+        account_id=slot.account_id,
+        event="slot.removed",
+        data={"slot_id": slot_id, "cancelled_booking_ids": [b.id for b in bookings]},
+    )
     session.commit()
     log.info("slot %s removed, %d bookings cancelled", slot_id, len(bookings))
     return len(bookings)
@@ -321,11 +328,18 @@ def cancel_interview(*, session: Session, actor: Actor, interview_id: int, now: 
             account_id=booking.account_id,
             booking_id=booking.id,
         )
+        calendar_events.record_booking_cancelled(session=session, booking_id=booking.id)
     for invitation in session.exec(
         select(CandidateInvitation).where(CandidateInvitation.interview_id == interview_id)
     ).all():
         if can(invitation.status, InvitationEvent.WITHDRAW):
             invitation.status = next_status(invitation.status, InvitationEvent.WITHDRAW).value
+    webhooks.record(
+        session=session,
+        account_id=interview.account_id,
+        event="interview.cancelled",
+        data={"interview_id": interview_id, "cancelled_by": "staff"},
+    )
     session.commit()
 
 

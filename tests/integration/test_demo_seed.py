@@ -48,9 +48,7 @@ def test_demo_seed_is_complete_and_idempotent(session):
     assert len(interviews) == 1 and interviews[0].status == "open"
     assert len(session.exec(select(CandidateInvitation)).all()) == 3
     assert len(session.exec(select(OfferedSlot)).all()) == 6
-    requests = session.exec(
-        select(OutboxMessage).where(OutboxMessage.kind == "notification")
-    ).all()
+    requests = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "notification")).all()
     assert sorted(r.payload["name"] for r in requests) == ["interview_invitation"] * 3
 
     signed_in = auth.sign_in(

@@ -1,0 +1,1 @@
+"""Planner's REST API for the rest of the ATS, served under /api/v1."""

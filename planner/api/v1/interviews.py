@@ -1,0 +1,211 @@
+"""Interviews with their slots, invitations, bookings and candidates' comments."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from planner.api.v1 import queries, schemas
+from planner.api.v1.auth import ActorDep, NowDep, SessionDep
+from planner.api.v1.problems import ApiProblem, problems
+from planner.api.v1.schemas import PathId
+from planner.domain.vocabulary import BookingStatus, InterviewStatus
+from planner.services import booking, interviews, scheduling
+from planner.services.errors import NotFound
+from planner.services.shapes import (
+    AwareDateTime,
+    InterviewDetail,
+    InterviewRow,
+    InvitationDetail,
+)
+
+router = APIRouter()
+OptionalId = Annotated[int | None, Query(ge=1, le=schemas.MAX_ID)]
+
+_CONFLICTS = {
+    booking.Outcome.SLOT_TAKEN: (
+        "slot-taken",
+        "This time was just booked by someone else; choose another offered time.",
+    ),
+    booking.Outcome.SLOT_UNAVAILABLE: (
+        "slot-unavailable",
+        "This time is no longer available (withdrawn, past, or a participant is now busy).",
+    ),
+    booking.Outcome.ALREADY_BOOKED: (
+        "already-booked",
+        "This invitation already has a booking; cancel it first to choose another time.",
+    ),
+    booking.Outcome.LINK_INVALID: (
+        "invitation-closed",
+        "This invitation expired or was withdrawn; invite the candidate again.",
+    ),
+}
+
+
+@router.get("/interviews", tags=["interviews"], responses=problems(422))
+def list_interviews(
+    actor: ActorDep,
+    session: SessionDep,
+    status: InterviewStatus | None = None,
+    created_after: Annotated[AwareDateTime | None, Query()] = None,
+    created_before: Annotated[AwareDateTime | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[InterviewRow]:
+    """The account's interviews, newest first, filtered by status and creation time
+    (RFC 3339 with an offset)."""
+    rows = [
+        row
+        for row in interviews.list_interviews(session=session, actor=actor)
+        if (status is None or row.status == status.value)
+        and (created_after is None or row.created_at >= created_after)
+        and (created_before is None or row.created_at < created_before)
+    ]
+    return rows[offset : offset + limit]
+
+
+@router.post("/interviews", status_code=201, tags=["interviews"], responses=problems(422))
+def create_interview(
+    actor: ActorDep, session: SessionDep, now: NowDep, body: schemas.InterviewCreate
+) -> InterviewDetail:
+    """Create an interview with participants, a duration, offered slots and a location
+    or an online-meeting kind. The key's user is the organiser unless `organiser_id` says
+    otherwise. Candidates are invited with `POST /interviews/{id}/invitations`."""
+    return scheduling.create_interview(session=session, actor=actor, data=body, now=now)
+
+
+@router.get("/interviews/{interview_id}", tags=["interviews"], responses=problems(404, 422))
+def get_interview(actor: ActorDep, session: SessionDep, interview_id: PathId) -> InterviewDetail:
+    """An interview with its participants, slots and invitations."""
+    return scheduling.get_interview_detail(session=session, actor=actor, interview_id=interview_id)
+
+
+@router.post("/interviews/{interview_id}/cancel", tags=["interviews"], responses=problems(404, 422))
+def cancel_interview(
+    actor: ActorDep, session: SessionDep, now: NowDep, interview_id: PathId
+) -> InterviewDetail:
+    """Cancel the interview: bookings are cancelled (candidates and staff are told) and
+    open invitations withdrawn. Cancelling again changes nothing."""
+    scheduling.cancel_interview(session=session, actor=actor, interview_id=interview_id, now=now)
+    return scheduling.get_interview_detail(session=session, actor=actor, interview_id=interview_id)
+
+
+@router.post(
+    "/interviews/{interview_id}/invitations",
+    status_code=201,
+    tags=["invitations"],
+    responses=problems(404, 422),
+)
+def send_invitations(
+    actor: ActorDep,
+    session: SessionDep,
+    now: NowDep,
+    interview_id: PathId,
+    body: schemas.InvitationsCreate,
+) -> list[InvitationDetail]:
+    """Mail each candidate a link to choose one of the offered slots. Inviting a candidate
+    again sends a new link; the old one stops working."""
+    invited = scheduling.invite_candidates(
+        session=session,
+        actor=actor,
+        interview_id=interview_id,
+        candidate_ids=body.candidate_ids,
+        now=now,
+        valid_days=body.valid_days,
+    )
+    detail = scheduling.get_interview_detail(
+        session=session, actor=actor, interview_id=interview_id
+    )
+    return [row for row in detail.invitations if row.candidate_id in invited]
+
+
+@router.post(
+    "/interviews/{interview_id}/slots",
+    status_code=201,
+    tags=["interviews"],
+    responses=problems(404, 422),
+)
+def add_slots(
+    actor: ActorDep,
+    session: SessionDep,
+    now: NowDep,
+    interview_id: PathId,
+    body: schemas.SlotsCreate,
+) -> InterviewDetail:
+    """Offer more times for an interview."""
+    return scheduling.add_slots(
+        session=session, actor=actor, interview_id=interview_id, starts=body.starts, now=now
+    )
+
+
+@router.delete(
+    "/interviews/{interview_id}/slots/{slot_id}",
+    status_code=204,
+    tags=["interviews"],
+    responses=problems(404, 422),
+    response_class=Response,
+)
+def remove_slot(
+    actor: ActorDep, session: SessionDep, now: NowDep, interview_id: PathId, slot_id: PathId
+) -> None:
+    """Withdraw an offered slot; a booking on it is cancelled and its candidate told."""
+    detail = scheduling.get_interview_detail(
+        session=session, actor=actor, interview_id=interview_id
+    )
+    if slot_id not in {slot.id for slot in detail.slots}:
+        raise NotFound("Slot not found.")
+    scheduling.remove_slot(session=session, actor=actor, slot_id=slot_id, now=now)
+
+
+@router.get("/interviews/{interview_id}/bookings", tags=["bookings"], responses=problems(404, 422))
+def list_bookings(
+    actor: ActorDep,
+    session: SessionDep,
+    interview_id: PathId,
+    status: BookingStatus | None = None,
+) -> list[schemas.Booking]:
+    """The interview's bookings (active and cancelled) by slot time."""
+    return queries.list_bookings(
+        session=session, actor=actor, interview_id=interview_id, status=status
+    )
+
+
+@router.get("/bookings/{booking_id}", tags=["bookings"], responses=problems(404, 422))
+def get_booking(actor: ActorDep, session: SessionDep, booking_id: PathId) -> schemas.Booking:
+    """One booking of the account."""
+    return queries.get_booking(session=session, actor=actor, booking_id=booking_id)
+
+
+@router.post("/bookings", status_code=201, tags=["bookings"], responses=problems(404, 409, 422))
+def book(
+    actor: ActorDep, session: SessionDep, now: NowDep, body: schemas.BookingCreate
+) -> schemas.Booking:
+    """Book an offered slot for a candidate with the token of their invitation link,
+    through the same booking service as the candidate's booking page. A time another
+    candidate took first is a 409 conflict."""
+    if queries.link_account_id(session=session, token=body.token) != actor.account_id:
+        raise NotFound("No invitation with this link in this account.")
+    result = booking.book(session=session, token=body.token, slot_id=body.slot_id, now=now)
+    if result.outcome is booking.Outcome.BOOKED and result.booking_id is not None:
+        return queries.get_booking(session=session, actor=actor, booking_id=result.booking_id)
+    kind, detail = _CONFLICTS.get(result.outcome, ("conflict", "The booking was not made."))
+    raise ApiProblem(409, detail, kind=kind)
+
+
+@router.get("/comments", tags=["comments"], responses=problems(422))
+def list_comments(
+    actor: ActorDep,
+    session: SessionDep,
+    interview_id: OptionalId = None,
+    candidate_id: OptionalId = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[schemas.Comment]:
+    """Candidates' comments (no time fits, or why they cancelled), newest first."""
+    return queries.list_comments(
+        session=session,
+        actor=actor,
+        interview_id=interview_id,
+        candidate_id=candidate_id,
+        limit=limit,
+        offset=offset,
+    )

@@ -1,0 +1,401 @@
+"""Polling synced calendars into the busy-time cache the slot finder reads, with honest statuses."""
+
+import json
+import logging
+import random as _random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+import httpx
+from sqlalchemy import delete, func, update
+from sqlmodel import Session, col, select
+
+from planner.db import begin_write
+from planner.domain.retry import retry_delay
+from planner.domain.sync_status import CALENDAR_PROVIDERS
+from planner.domain.vocabulary import ConnectionStatus, SyncRunStatus
+from planner.integrations.calendar.base import (
+    AuthExpired,
+    ChangeSet,
+    Credentials,
+    EventChange,
+    OAuthTokens,
+    ProviderError,
+    SyncCursorExpired,
+)
+from planner.integrations.calendar.registry import provider_for
+from planner.integrations.crypto import (
+    CredentialsUnreadable,
+    decrypt_credentials,
+    encrypt_credentials,
+)
+from planner.integrations.errors import IntegrationError
+from planner.models import BusyInterval, CalendarConnection, StaffUser, SyncRun
+from planner.services import webhooks
+from planner.settings import Settings
+
+log = logging.getLogger(__name__)
+
+POLLED_STATUSES = (ConnectionStatus.SYNCED.value, ConnectionStatus.ERROR.value)
+# A full listing at least this often, so that events never changed since the last full
+# listing still enter the window as it slides forward.
+FULL_RESYNC_EVERY = timedelta(days=1)
+CURSOR_VERSION = 1
+
+
+@dataclass(frozen=True)
+class PollTarget:
+    """One connection to poll, with its decrypted credentials (never logged)."""
+
+    connection_id: int
+    account_id: int
+    provider: str
+    status: str
+    server_url: str
+    calendar_id: str
+    cursor: str | None
+    time_zone: str
+    owner_email: str | None
+    credentials: Credentials | None = field(repr=False)
+    unreadable: str | None = None
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    """What polling one connection found: a change set to store, or an error."""
+
+    target: PollTarget
+    started_at: datetime
+    finished_at: datetime
+    changes: ChangeSet | None = None
+    calendar_id: str | None = None
+    window_end: datetime | None = None
+    error: str | None = None
+    auth_expired: bool = False
+
+
+@dataclass(frozen=True)
+class RoundReport:
+    """What one poll round stored."""
+
+    ok: int = 0
+    failed: int = 0
+    reconnect_needed: int = 0
+
+
+def _stored_cursor(raw: str | None) -> tuple[str | None, datetime | None]:
+    """The provider's cursor and the window end of the last full listing (None, None when
+    there is none or it is unreadable: then a full listing is done)."""
+    if not raw:
+        return None, None
+    try:
+        document = json.loads(raw)
+        if document.get("v") != CURSOR_VERSION:
+            return None, None
+        return document.get("cursor"), datetime.fromisoformat(document["full_until"])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None, None
+
+
+def _cursor_document(cursor: str | None, full_until: datetime) -> str | None:
+    if not cursor:
+        return None
+    return json.dumps({"v": CURSOR_VERSION, "cursor": cursor, "full_until": full_until.isoformat()})
+
+
+def _failures_since_success(session: Session, connection_ids: list[int]) -> dict[int, int]:
+    """Failed runs since each connection's last successful one (for the backoff)."""
+    if not connection_ids:
+        return {}
+    last_ok = (
+        select(SyncRun.connection_id, func.max(SyncRun.id).label("last_ok"))
+        .where(col(SyncRun.connection_id).in_(connection_ids), SyncRun.status == "ok")
+        .group_by(col(SyncRun.connection_id))
+        .subquery()
+    )
+    rows = session.exec(
+        select(SyncRun.connection_id, func.count())
+        .outerjoin(last_ok, last_ok.c.connection_id == SyncRun.connection_id)
+        .where(
+            col(SyncRun.connection_id).in_(connection_ids),
+            SyncRun.status == SyncRunStatus.FAILED.value,
+            (last_ok.c.last_ok.is_(None)) | (col(SyncRun.id) > last_ok.c.last_ok),
+        )
+        .group_by(col(SyncRun.connection_id))
+    ).all()
+    return {connection_id: count for connection_id, count in rows}
+
+
+def due_targets(
+    *,
+    session: Session,
+    settings: Settings,
+    now: datetime,
+    limit: int = 5000,
+    random: Callable[[], float] = _random.random,
+) -> list[PollTarget]:
+    """The calendar connections due for a poll: synced ones not polled within the poll
+    interval, and failing ones whose backoff (exponential, with jitter) has passed.
+    Connections that need the user to reconnect, or were disconnected, are not polled."""
+    interval = timedelta(minutes=settings.sync_poll_minutes)
+    rows = session.exec(
+        select(CalendarConnection, StaffUser.time_zone, StaffUser.email)
+        .join(StaffUser, col(StaffUser.id) == CalendarConnection.staff_user_id)
+        .where(
+            col(CalendarConnection.status).in_(POLLED_STATUSES),
+            col(CalendarConnection.provider).in_(CALENDAR_PROVIDERS),
+        )
+        .order_by(col(CalendarConnection.last_synced_at).nulls_first(), col(CalendarConnection.id))
+    ).all()
+    failing = [c.id for c, _, _ in rows if c.status == ConnectionStatus.ERROR.value and c.id]
+    failures = _failures_since_success(session, failing)
+    targets: list[PollTarget] = []
+    # Polled a little early rather than a round late: the cron ticks every minute.
+    slack = timedelta(seconds=30)
+    for connection, time_zone, email in rows:
+        assert connection.id is not None
+        if connection.status == ConnectionStatus.ERROR.value:
+            last_try = connection.last_error_at or connection.updated_at
+            wait = retry_delay(max(1, failures.get(connection.id, 1)), random=random)
+            if last_try + wait > now:
+                continue
+        elif connection.last_synced_at and connection.last_synced_at > now - interval + slack:
+            continue
+        credentials: Credentials | None = None
+        unreadable = None
+        try:
+            credentials = decrypt_credentials(connection.encrypted_credentials, settings)
+        except CredentialsUnreadable as exc:
+            unreadable = exc.message
+        targets.append(
+            PollTarget(
+                connection_id=connection.id,
+                account_id=connection.account_id,
+                provider=connection.provider,
+                status=connection.status,
+                server_url=connection.server_url,
+                calendar_id=connection.calendar_id,
+                cursor=connection.sync_cursor,
+                time_zone=time_zone,
+                owner_email=email or None,
+                credentials=credentials,
+                unreadable=unreadable,
+            )
+        )
+        if len(targets) >= limit:
+            break
+    return targets
+
+
+def save_refreshed_tokens(
+    *, session: Session, connection_id: int, credentials: Credentials, settings: Settings
+) -> None:
+    """Store a connection's refreshed OAuth tokens (encrypted) at once, in their own commit,
+    so that a rotated refresh token is never lost with a later failure."""
+    begin_write(session)
+    session.exec(
+        update(CalendarConnection)  # type: ignore[call-overload]
+        .where(col(CalendarConnection.id) == connection_id)
+        .values(encrypted_credentials=encrypt_credentials(credentials, settings))
+    )
+    session.commit()
+
+
+async def poll_target(
+    target: PollTarget,
+    *,
+    http: httpx.AsyncClient,
+    settings: Settings,
+    now: datetime,
+    save_tokens: Callable[[int, Credentials], object],
+    clock: Callable[[], datetime],
+) -> PollOutcome:
+    """Ask the provider what changed in [now, now + window) (incrementally where a cursor
+    allows, a full listing otherwise and at least daily). Touches no database: token
+    refreshes go through `save_tokens`, an awaitable taking (connection id, credentials)."""
+    started = clock()
+    if target.credentials is None:
+        return PollOutcome(
+            target, started, clock(), error=target.unreadable or "unreadable", auth_expired=True
+        )
+    credentials = target.credentials
+    start, end = now, now + timedelta(days=settings.sync_window_days)
+    cursor, full_until = _stored_cursor(target.cursor)
+    if full_until is None or full_until < end - FULL_RESYNC_EVERY:
+        cursor = None
+
+    async def saver(tokens: OAuthTokens) -> None:
+        nonlocal credentials
+        credentials = replace(credentials, tokens=tokens)
+        await save_tokens(target.connection_id, credentials)  # type: ignore[misc]
+
+    provider = provider_for(
+        target.provider,
+        credentials=credentials,
+        http=http,
+        save_tokens=saver,
+        settings=settings,
+        server_url=target.server_url,
+        time_zone=target.time_zone,
+        owner_email=target.owner_email,
+    )
+    try:
+        calendar_id = target.calendar_id
+        if not calendar_id:
+            calendars = await provider.list_calendars()
+            chosen = next((c for c in calendars if c.primary), calendars[0] if calendars else None)
+            if chosen is None:
+                return PollOutcome(target, started, clock(), error="the account has no calendar")
+            calendar_id = chosen.id
+        try:
+            found = await provider.changes(calendar_id, cursor, start, end)
+        except SyncCursorExpired:
+            log.info("connection %s: sync cursor expired, full listing", target.connection_id)
+            found = await provider.changes(calendar_id, None, start, end)
+        if cursor is None and not found.full:
+            found = ChangeSet(found.changes, found.cursor, full=True)
+        return PollOutcome(
+            target, started, clock(), changes=found, calendar_id=calendar_id, window_end=end
+        )
+    except AuthExpired as exc:
+        return PollOutcome(target, started, clock(), error=exc.message, auth_expired=True)
+    except ProviderError as exc:
+        return PollOutcome(target, started, clock(), error=exc.message)
+    except IntegrationError as exc:
+        return PollOutcome(target, started, clock(), error=exc.message)
+    finally:
+        close = getattr(provider, "close", None)
+        if callable(close):
+            close()
+
+
+def _busy_rows(
+    account_id: int, connection_id: int, change: EventChange
+) -> Iterable[dict[str, object]]:
+    for busy in change.busy:
+        if busy.end > busy.start:
+            yield {
+                "account_id": account_id,
+                "connection_id": connection_id,
+                "start_at": busy.start,
+                "end_at": busy.end,
+                "tentative": busy.tentative,
+                "source_event_id": change.external_id[:1024],
+            }
+
+
+def _store_changes(session: Session, outcome: PollOutcome) -> int:
+    """Apply a change set to the cache; returns the number of busy rows written."""
+    target, changes = outcome.target, outcome.changes
+    assert changes is not None
+    connection_id = target.connection_id
+    if changes.full:
+        session.exec(
+            delete(BusyInterval).where(  # type: ignore[call-overload]
+                col(BusyInterval.connection_id) == connection_id
+            )
+        )
+    else:
+        touched = list({c.external_id[:1024] for c in changes.changes})
+        for chunk in range(0, len(touched), 500):
+            session.exec(
+                delete(BusyInterval).where(  # type: ignore[call-overload]
+                    col(BusyInterval.connection_id) == connection_id,
+                    col(BusyInterval.source_event_id).in_(touched[chunk : chunk + 500]),
+                )
+            )
+    latest: dict[str, EventChange] = {}
+    for change in changes.changes:  # a replayed change: the last one wins
+        latest[change.external_id] = change
+    rows = [
+        row
+        for change in latest.values()
+        if not change.removed
+        for row in _busy_rows(target.account_id, connection_id, change)
+    ]
+    if rows:
+        session.execute(BusyInterval.__table__.insert(), rows)  # type: ignore[attr-defined]
+    return len(rows)
+
+
+def record_outcomes(*, session: Session, outcomes: list[PollOutcome], now: datetime) -> RoundReport:
+    """Store a batch of poll outcomes in one transaction: busy times replaced (a full
+    listing) or patched (incremental), a SyncRun per poll, and each connection's status,
+    last success and last error. A connection that turns to error or reconnect_needed
+    emits a `connection.error` webhook. A connection disconnected meanwhile is left alone."""
+    ok = failed = reconnect = 0
+    begin_write(session)
+    ids = [o.target.connection_id for o in outcomes]
+    current = {
+        c.id: c
+        for c in session.exec(
+            select(CalendarConnection).where(col(CalendarConnection.id).in_(ids))
+        ).all()
+    }
+    for outcome in outcomes:
+        target = outcome.target
+        connection = current.get(target.connection_id)
+        if connection is None or connection.status not in POLLED_STATUSES:
+            continue
+        run = SyncRun(
+            account_id=target.account_id,
+            connection_id=target.connection_id,
+            started_at=outcome.started_at,
+            finished_at=outcome.finished_at,
+        )
+        if outcome.changes is not None:
+            with session.begin_nested():
+                run.busy_count = _store_changes(session, outcome)
+            run.status = SyncRunStatus.OK.value
+            run.incremental = not outcome.changes.full
+            previous_cursor, full_until = _stored_cursor(connection.sync_cursor)
+            if outcome.changes.full or full_until is None:
+                assert outcome.window_end is not None
+                full_until = outcome.window_end
+            connection.sync_cursor = _cursor_document(outcome.changes.cursor, full_until)
+            connection.status = ConnectionStatus.SYNCED.value
+            connection.last_synced_at = outcome.finished_at
+            if outcome.calendar_id and not connection.calendar_id:
+                connection.calendar_id = outcome.calendar_id
+            ok += 1
+        else:
+            error = (outcome.error or "unknown error")[:2000]
+            run.status = SyncRunStatus.FAILED.value
+            run.error = error
+            new_status = (
+                ConnectionStatus.RECONNECT_NEEDED.value
+                if outcome.auth_expired
+                else ConnectionStatus.ERROR.value
+            )
+            if new_status != connection.status:
+                webhooks.record(
+                    session=session,
+                    account_id=connection.account_id,
+                    event="connection.error",
+                    data={
+                        "connection_id": connection.id,
+                        "staff_user_id": connection.staff_user_id,
+                        "provider": connection.provider,
+                        "status": new_status,
+                        "error": error,
+                    },
+                )
+                log.warning(
+                    "connection %s (%s) is now %s: %s",
+                    connection.id,
+                    connection.provider,
+                    new_status,
+                    error,
+                )
+            connection.status = new_status
+            connection.last_error = error
+            connection.last_error_at = outcome.finished_at
+            if outcome.auth_expired:
+                reconnect += 1
+            else:
+                failed += 1
+        connection.updated_at = now
+        session.add(run)
+    session.commit()
+    return RoundReport(ok=ok, failed=failed, reconnect_needed=reconnect)

@@ -1,0 +1,262 @@
+"""Staff connect a calendar from a sync-invitation link (CalDAV checked live) and disconnect it."""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx
+from sqlalchemy import delete, update
+from sqlmodel import Session, col, select
+
+from planner.db import begin_write
+from planner.domain.tokens import hash_token
+from planner.domain.vocabulary import ConnectionStatus
+from planner.integrations.calendar.base import (
+    AuthExpired,
+    CalendarInfo,
+    Credentials,
+    InvalidRequest,
+    InvalidResponse,
+    NotFoundAtProvider,
+    ProviderError,
+    Unavailable,
+)
+from planner.integrations.calendar.registry import provider_for
+from planner.integrations.crypto import encrypt_credentials
+from planner.models import BusyInterval, CalendarConnection, StaffUser, SyncInvitation
+from planner.services.errors import InvalidInput
+from planner.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Invitee:
+    """Whose sync invitation a link is, as the connect page shows it."""
+
+    staff_user_id: int
+    account_id: int
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class ConnectionView:
+    """One of the user's connections, without anything secret."""
+
+    id: int
+    provider: str
+    status: str
+    external_account: str
+    last_synced_at: datetime | None
+    last_error: str | None
+
+
+def invitee_for(*, session: Session, token: str, now: datetime) -> Invitee | None:
+    """The staff user a (not expired) sync-invitation link belongs to, or None."""
+    if not token or len(token) > 200:
+        return None
+    row = session.exec(
+        select(SyncInvitation, StaffUser)
+        .join(StaffUser, col(StaffUser.id) == SyncInvitation.staff_user_id)
+        .where(
+            SyncInvitation.token_hash == hash_token(token),
+            SyncInvitation.expires_at > now,
+            StaffUser.is_active == True,  # noqa: E712 - SQL expression
+        )
+    ).first()
+    if row is None:
+        return None
+    invitation, user = row
+    assert user.id is not None
+    return Invitee(user.id, invitation.account_id, user.name, user.email or "")
+
+
+def connections_of(*, session: Session, staff_user_id: int) -> list[ConnectionView]:
+    """The user's live (not disconnected) connections."""
+    rows = session.exec(
+        select(CalendarConnection)
+        .where(
+            CalendarConnection.staff_user_id == staff_user_id,
+            CalendarConnection.status != ConnectionStatus.DISCONNECTED.value,
+        )
+        .order_by(col(CalendarConnection.id))
+    ).all()
+    return [
+        ConnectionView(
+            c.id or 0, c.provider, c.status, c.external_account, c.last_synced_at, c.last_error
+        )
+        for c in rows
+    ]
+
+
+def _check_url(url: str) -> str:
+    url = (url or "").strip()
+    if not url.startswith(("https://", "http://")) or len(url) > 500 or " " in url:
+        raise InvalidInput("server_url", "enter the server's address, starting with https://")
+    return url
+
+
+async def check_caldav(
+    *, server_url: str, username: str, password: str, settings: Settings
+) -> CalendarInfo:
+    """Log in to the CalDAV server and pick the calendar to sync (the first one), raising
+    InvalidInput with a message the user can act on when that fails. Nothing is stored."""
+    url = _check_url(server_url)
+    if not username.strip() or not password:
+        raise InvalidInput("password", "enter your username and an app password")
+    async with httpx.AsyncClient() as http:
+        provider = provider_for(
+            "caldav",
+            credentials=Credentials(username=username.strip(), password=password),
+            http=http,
+            save_tokens=_no_tokens,
+            settings=settings,
+            server_url=url,
+        )
+        try:
+            calendars = await provider.list_calendars()
+        except AuthExpired:
+            raise InvalidInput(
+                "password", "the server refused this username or password (use an app password)"
+            ) from None
+        except (InvalidRequest, NotFoundAtProvider, InvalidResponse):
+            raise InvalidInput(
+                "server_url", "no CalDAV calendar was found at this address; check the URL"
+            ) from None
+        except Unavailable:
+            raise InvalidInput(
+                "server_url", "the server cannot be reached at this address right now"
+            ) from None
+        except ProviderError as exc:
+            raise InvalidInput("server_url", f"the server refused: {exc.message}") from None
+        finally:
+            close = getattr(provider, "close", None)
+            if callable(close):
+                close()
+    if not calendars:
+        raise InvalidInput("server_url", "this account has no calendar on that server")
+    return next((c for c in calendars if c.primary), calendars[0])
+
+
+async def _no_tokens(_tokens: object) -> None:
+    """CalDAV logins have no tokens to refresh."""
+
+
+def save_connection(
+    *,
+    session: Session,
+    invitee: Invitee,
+    provider: str,
+    credentials: Credentials,
+    settings: Settings,
+    now: datetime,
+    server_url: str = "",
+    calendar_id: str = "",
+    external_account: str = "",
+) -> int:
+    """Store a checked connection (credentials encrypted), replacing the user's earlier one
+    of the same provider, and mark the invitation used; one commit."""
+    begin_write(session)
+    _disconnect_where(
+        session,
+        now,
+        CalendarConnection.staff_user_id == invitee.staff_user_id,
+        CalendarConnection.provider == provider,
+    )
+    connection = CalendarConnection(
+        account_id=invitee.account_id,
+        staff_user_id=invitee.staff_user_id,
+        provider=provider,
+        status=ConnectionStatus.SYNCED.value,
+        server_url=server_url,
+        calendar_id=calendar_id,
+        external_account=external_account[:320],
+        encrypted_credentials=encrypt_credentials(credentials, settings),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(connection)
+    session.exec(
+        update(SyncInvitation)  # type: ignore[call-overload]
+        .where(
+            col(SyncInvitation.staff_user_id) == invitee.staff_user_id,
+            col(SyncInvitation.used_at).is_(None),
+        )
+        .values(used_at=now)
+    )
+    session.commit()
+    assert connection.id is not None
+    log.info("staff user %s connected %s (%s)", invitee.staff_user_id, provider, connection.id)
+    return connection.id
+
+
+def _disconnect_where(session: Session, now: datetime, *conditions: object) -> int:
+    ids = list(
+        session.exec(
+            select(CalendarConnection.id).where(
+                CalendarConnection.status != ConnectionStatus.DISCONNECTED.value,
+                *conditions,  # type: ignore[arg-type]
+            )
+        ).all()
+    )
+    if not ids:
+        return 0
+    session.exec(
+        delete(BusyInterval).where(col(BusyInterval.connection_id).in_(ids))  # type: ignore[call-overload]
+    )
+    session.exec(
+        update(CalendarConnection)  # type: ignore[call-overload]
+        .where(col(CalendarConnection.id).in_(ids))
+        .values(
+            status=ConnectionStatus.DISCONNECTED.value,
+            encrypted_credentials="",
+            sync_cursor=None,
+            updated_at=now,
+        )
+    )
+    return len(ids)
+
+
+async def connect_caldav(
+    *,
+    session: Session,
+    invitee: Invitee,
+    server_url: str,
+    username: str,
+    password: str,
+    settings: Settings,
+    now: datetime,
+) -> int:
+    """Check the CalDAV login against the server, then store the connection. On any failure
+    InvalidInput says what to fix and nothing is stored. The session is not used (and no
+    transaction is open) while the server is asked."""
+    session.rollback()
+    calendar = await check_caldav(
+        server_url=server_url, username=username, password=password, settings=settings
+    )
+    return save_connection(
+        session=session,
+        invitee=invitee,
+        provider="caldav",
+        credentials=Credentials(username=username.strip(), password=password),
+        settings=settings,
+        now=now,
+        server_url=server_url.strip(),
+        calendar_id=calendar.id,
+        external_account=username.strip(),
+    )
+
+
+def disconnect(*, session: Session, staff_user_id: int, connection_id: int, now: datetime) -> bool:
+    """Disconnect one of the user's own connections: credentials and cached busy times are
+    dropped, the row stays as history. False when it is not theirs or already gone."""
+    begin_write(session)
+    count = _disconnect_where(
+        session,
+        now,
+        CalendarConnection.id == connection_id,
+        CalendarConnection.staff_user_id == staff_user_id,
+    )
+    session.commit()
+    return count == 1

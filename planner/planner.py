@@ -8,6 +8,7 @@ from planner.pages.admin import admin_page
 from planner.pages.booking_page import booking_page
 from planner.pages.calendar import calendar_page
 from planner.pages.candidates import candidates_page
+from planner.pages.connect import connect_page
 from planner.pages.integrations import ROUTE as INTEGRATIONS_ROUTE
 from planner.pages.integrations import integrations_page
 from planner.pages.not_found import not_found_page
@@ -18,6 +19,7 @@ from planner.state.admin import AdminState
 from planner.state.booking_page import BookingPageState
 from planner.state.calendar import CalendarState
 from planner.state.candidates import CandidatesState
+from planner.state.connect import ConnectState
 from planner.state.integrations import IntegrationsState
 from planner.state.sent_mail import SentMailState
 from planner.state.signin import SignInState
@@ -49,6 +51,12 @@ app.add_page(
 )
 app.add_page(
     booking_page, route=routes.BOOKING, title="Interview · Planner", on_load=BookingPageState.load
+)
+app.add_page(
+    connect_page,
+    route=routes.SYNC_CONNECT,
+    title="Connect your calendar · Planner",
+    on_load=ConnectState.load,
 )
 app.add_page(
     integrations_page,

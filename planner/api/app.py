@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 
 from planner import routes
+from planner.api.oauth_routes import oauth_routes
 from planner.api.v1.app import PREFIX as API_V1
 from planner.api.v1.app import build_v1
 from planner.db import session_scope
@@ -161,5 +162,6 @@ def build_api() -> Starlette:
             Route(routes.HEALTH, health, methods=["GET"]),
             Mount(API_V1, app=build_v1()),
             Route("/book/{token}/interview.ics", booking_calendar_file, methods=["GET"]),
+            *oauth_routes(),
         ]
     )

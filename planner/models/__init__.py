@@ -26,6 +26,7 @@ from planner.models.interviews import (
     OfferedSlot,
     SlotSeat,
 )
+from planner.models.oauth import OAuthState
 from planner.models.outbox import OutboxMessage
 from planner.models.recruiting import Candidate, Job, Location, PreviousAppointment
 
@@ -43,6 +44,7 @@ __all__ = [
     "InterviewParticipant",
     "Job",
     "Location",
+    "OAuthState",
     "OfferedSlot",
     "OutboxMessage",
     "PreviousAppointment",

@@ -1,10 +1,12 @@
 """Staff connect a calendar from a sync-invitation link (CalDAV checked live) and disconnect it."""
 
+import hmac
 import logging
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import httpx
+from cryptography.fernet import InvalidToken
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
@@ -22,8 +24,15 @@ from planner.integrations.calendar.base import (
     Unavailable,
 )
 from planner.integrations.calendar.registry import provider_for
-from planner.integrations.crypto import encrypt_credentials
-from planner.models import BusyInterval, CalendarConnection, StaffUser, SyncInvitation
+from planner.integrations.crypto import credential_cipher, encrypt_credentials
+from planner.models import (
+    Account,
+    BusyInterval,
+    CalendarConnection,
+    OAuthState,
+    StaffUser,
+    SyncInvitation,
+)
 from planner.services.errors import InvalidInput
 from planner.settings import Settings
 
@@ -38,6 +47,7 @@ class Invitee:
     account_id: int
     name: str
     email: str
+    account_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,8 +67,9 @@ def invitee_for(*, session: Session, token: str, now: datetime) -> Invitee | Non
     if not token or len(token) > 200:
         return None
     row = session.exec(
-        select(SyncInvitation, StaffUser)
+        select(SyncInvitation, StaffUser, Account.name)
         .join(StaffUser, col(StaffUser.id) == SyncInvitation.staff_user_id)
+        .join(Account, col(Account.id) == SyncInvitation.account_id)
         .where(
             SyncInvitation.token_hash == hash_token(token),
             SyncInvitation.expires_at > now,
@@ -67,9 +78,9 @@ def invitee_for(*, session: Session, token: str, now: datetime) -> Invitee | Non
     ).first()
     if row is None:
         return None
-    invitation, user = row
+    invitation, user, account_name = row
     assert user.id is not None
-    return Invitee(user.id, invitation.account_id, user.name, user.email or "")
+    return Invitee(user.id, invitation.account_id, user.name, user.email or "", account_name)
 
 
 def connections_of(*, session: Session, staff_user_id: int) -> list[ConnectionView]:
@@ -260,3 +271,98 @@ def disconnect(*, session: Session, staff_user_id: int, connection_id: int, now:
     )
     session.commit()
     return count == 1
+
+
+OAUTH_STATE_MINUTES = 10
+
+
+@dataclass(frozen=True)
+class OAuthClaim:
+    """What a callback's state turned out to be: `outcome` is ok, unknown, expired or used;
+    when ok (and for expired or used ones), the link it started from; when ok, the verifier."""
+
+    outcome: str
+    provider: str = ""
+    link_token: str = field(default="", repr=False)
+    code_verifier: str = field(default="", repr=False)
+
+
+def record_oauth_state(
+    *,
+    session: Session,
+    invitee: Invitee,
+    provider: str,
+    state: str,
+    code_verifier: str,
+    link_token: str,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    """Keep a started OAuth sign-in until its callback: the state only as a SHA-256, the PKCE
+    verifier and the invitation link encrypted; valid for OAUTH_STATE_MINUTES, once."""
+    cipher = credential_cipher(settings)
+    begin_write(session)
+    session.exec(
+        delete(OAuthState).where(col(OAuthState.expires_at) < now - timedelta(days=1))  # type: ignore[call-overload]
+    )
+    session.add(
+        OAuthState(
+            account_id=invitee.account_id,
+            staff_user_id=invitee.staff_user_id,
+            provider=provider,
+            state_hash=hash_token(state),
+            encrypted_code_verifier=cipher.encrypt(code_verifier.encode()).decode("ascii"),
+            encrypted_link_token=cipher.encrypt(link_token.encode()).decode("ascii"),
+            created_at=now,
+            expires_at=now + timedelta(minutes=OAUTH_STATE_MINUTES),
+        )
+    )
+    session.commit()
+    log.info("staff user %s started %s sign-in", invitee.staff_user_id, provider)
+
+
+def claim_oauth_state(
+    *,
+    session: Session,
+    provider: str,
+    state: str,
+    browser_link_token: str | None,
+    settings: Settings,
+    now: datetime,
+) -> OAuthClaim:
+    """Look up a callback's state and mark it used in the same transaction, so that a
+    replayed callback finds it used. The state must have been started for `provider` from
+    the browser that presents it (the link token of its cookie); otherwise it is unknown."""
+    if not state or len(state) > 200:
+        return OAuthClaim("unknown")
+    cipher = credential_cipher(settings)
+    begin_write(session)
+    row = session.exec(
+        select(OAuthState).where(
+            OAuthState.state_hash == hash_token(state), OAuthState.provider == provider
+        )
+    ).first()
+    if row is None:
+        session.rollback()
+        return OAuthClaim("unknown")
+    try:
+        link_token = cipher.decrypt(row.encrypted_link_token.encode("ascii")).decode()
+        verifier = cipher.decrypt(row.encrypted_code_verifier.encode("ascii")).decode()
+    except (InvalidToken, UnicodeError):
+        session.rollback()
+        log.warning("oauth state %s cannot be decrypted", row.id)
+        return OAuthClaim("unknown")
+    if not browser_link_token or not hmac.compare_digest(
+        link_token.encode(), browser_link_token.encode()
+    ):
+        session.rollback()
+        return OAuthClaim("unknown")
+    if row.used_at is not None:
+        session.rollback()
+        return OAuthClaim("used", provider, link_token)
+    row.used_at = now
+    session.add(row)
+    session.commit()
+    if row.expires_at <= now:
+        return OAuthClaim("expired", provider, link_token)
+    return OAuthClaim("ok", provider, link_token, verifier)

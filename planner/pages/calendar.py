@@ -10,7 +10,7 @@ S = CalendarState
 
 def _entry(entry: EntryView) -> rx.Component:
     booked = entry.kind == "booked"
-    return rx.button(
+    return rx.el.button(
         rx.hstack(
             rx.text(entry.time, weight="medium", white_space="nowrap", min_width="110px"),
             rx.vstack(
@@ -30,15 +30,17 @@ def _entry(entry: EntryView) -> rx.Component:
             spacing="3",
         ),
         on_click=S.open_entry(entry.key),
-        variant=rx.cond(booked, "surface", "outline"),
-        color_scheme=rx.cond(booked, "green", "amber"),
+        type="button",
         style={
-            "height": "auto",
+            "width": "100%",
             "padding": "10px 12px",
             "text_align": "left",
-            "border_style": rx.cond(booked, "solid", "dashed"),
-        },  # fmt: skip
-        width="100%",
+            "cursor": "pointer",
+            "border_radius": "var(--radius-3)",
+            # Booked: a solid green card; awaiting a choice: a dashed amber outline.
+            "background": rx.cond(booked, "var(--green-a3)", "var(--color-panel-solid)"),
+            "border": rx.cond(booked, "1px solid var(--green-a7)", "1px dashed var(--amber-9)"),
+        },
     )
 
 

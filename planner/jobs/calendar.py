@@ -28,15 +28,15 @@ log = logging.getLogger(__name__)
 # Seconds of every minute at which the worker looks for due calendar rows: often, so that a
 # booking shows in the calendars within seconds.
 POLL_SECONDS = frozenset(range(0, 60, 2))
-LEASE = timedelta(minutes=2)
 CONCURRENCY = 10
 
 
 def _claim(settings: Settings) -> list[CalendarWork]:
     now = utcnow()
+    lease = timedelta(seconds=settings.calendar_lease_seconds)
     work = []
     with session_scope() as session:
-        for row_id in calendar_events.claim_due(session=session, now=now, lease=LEASE):
+        for row_id in calendar_events.claim_due(session=session, now=now, lease=lease):
             prepared = calendar_events.prepare(session=session, row_id=row_id, settings=settings)
             session.rollback()
             if prepared is not None:

@@ -1,4 +1,4 @@
-"""Command line: `python -m planner.cli migrate|seed|check-settings`."""
+"""Command line: `python -m planner.cli migrate|seed|check-settings|rotate-keys`."""
 
 import argparse
 import logging
@@ -28,7 +28,7 @@ def seed() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="planner")
-    parser.add_argument("command", choices=["migrate", "seed", "check-settings"])
+    parser.add_argument("command", choices=["migrate", "seed", "check-settings", "rotate-keys"])
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -44,6 +44,14 @@ def main(argv: list[str] | None = None) -> int:
             print("The demo account is only seeded in development mode.", file=sys.stderr)
             return 2
         seed()
+    elif args.command == "rotate-keys":
+        from planner.db import session_scope
+        from planner.services.key_rotation import rotate_stored_secrets
+
+        with session_scope() as session:
+            report = rotate_stored_secrets(session=session, settings=settings)
+        print(f"Re-encrypted {report.rotated} stored secrets; {report.unreadable} unreadable.")
+        return 1 if report.unreadable else 0
     return 0
 
 

@@ -12,6 +12,7 @@ from planner.pages.connect import connect_page
 from planner.pages.integrations import ROUTE as INTEGRATIONS_ROUTE
 from planner.pages.integrations import integrations_page
 from planner.pages.not_found import not_found_page
+from planner.pages.schedule import schedule_page
 from planner.pages.sent_mail import sent_mail_page
 from planner.pages.signin import sign_in_page
 from planner.settings import get_settings
@@ -21,6 +22,7 @@ from planner.state.calendar import CalendarState
 from planner.state.candidates import CandidatesState
 from planner.state.connect import ConnectState
 from planner.state.integrations import IntegrationsState
+from planner.state.schedule import ScheduleState
 from planner.state.sent_mail import SentMailState
 from planner.state.signin import SignInState
 
@@ -63,5 +65,11 @@ app.add_page(
     route=INTEGRATIONS_ROUTE,
     title="Integrations · Planner",
     on_load=IntegrationsState.load,
+)
+app.add_page(
+    schedule_page,
+    route=routes.SCHEDULE,
+    title="Schedule interview · Planner",
+    on_load=ScheduleState.load,
 )
 app.add_page(not_found_page, route="404", title="Page not found · Planner")

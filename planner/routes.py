@@ -6,6 +6,7 @@ SIGN_IN = "/signin"
 CALENDAR = "/calendar"
 CANDIDATES = "/candidates"
 ADMIN = "/admin"
+SCHEDULE = "/schedule"
 HOME = CALENDAR
 
 AUTH_SIGN_IN = "/auth/signin"

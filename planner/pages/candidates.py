@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from planner import routes
 from planner.components.layout import empty_state, loading, page_shell, table_caption
 from planner.state.candidates import CandidatesState, CandidateView
 
@@ -46,13 +47,19 @@ def candidates_page() -> rx.Component:
                     "Candidates arrive from your applicant tracking system.",
                 ),
                 rx.vstack(
-                    rx.input(
-                        placeholder="Search by name or e-mail",
-                        value=CandidatesState.search,
-                        on_change=CandidatesState.set_search.debounce(250),
-                        aria_label="Search candidates",
+                    rx.hstack(
+                        rx.input(
+                            placeholder="Search by name or e-mail",
+                            value=CandidatesState.search,
+                            on_change=CandidatesState.set_search.debounce(250),
+                            aria_label="Search candidates",
+                            width="100%",
+                            max_width="360px",
+                        ),
+                        rx.spacer(),
+                        rx.link(rx.button("Schedule interview"), href=routes.SCHEDULE),
                         width="100%",
-                        max_width="360px",
+                        wrap="wrap",
                     ),
                     rx.cond(
                         CandidatesState.rows.length() == 0,

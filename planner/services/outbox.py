@@ -120,6 +120,10 @@ def deliver_due_mail(
                 _mark_done(session, row, now=now, error="gave up: no rendered message")
                 given_up += 1
                 continue
+            # End the read transaction before talking to the server: on SQLite a read
+            # transaction held across the send could not be upgraded to write afterwards
+            # ("database is locked") once another process wrote meanwhile.
+            session.commit()
             try:
                 transport.send(
                     envelope_from=str(row.payload["envelope_from"]),

@@ -497,6 +497,7 @@ def deliver_due(
             log.warning("webhook endpoint %s: signing secret unreadable", endpoint.id)
             given_up += 1
             continue
+        session.commit()  # no read transaction held across the HTTP call (see outbox.py)
         response, error, elapsed = _post(client, endpoint, secret.decode("utf-8"), row, now)
         session.add(
             WebhookDelivery(

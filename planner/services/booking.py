@@ -131,7 +131,15 @@ def _open_slots(session: Session, interview: Interview, now: datetime) -> list[O
         )
         .order_by(OfferedSlot.start_at)  # type: ignore[arg-type]
     ).all()
-    return [slot for slot in slots if taken.get(slot.id, 0) < interview.capacity]
+    assert interview.id is not None
+    # A time a participant has become busy at since it was offered is not shown (booking
+    # would refuse it anyway); Planner's own events for this interview do not count.
+    return [
+        slot
+        for slot in slots
+        if taken.get(slot.id, 0) < interview.capacity
+        and not _participants_busy(session, interview.id, slot.start_at, slot.end_at, lock=False)
+    ]
 
 
 def candidate_view(*, session: Session, token: str, now: datetime) -> CandidateView | None:
@@ -216,7 +224,9 @@ _OTHER_BOOKINGS = (
 )
 
 
-def _participants_busy(session: Session, interview_id: int, start: datetime, end: datetime) -> bool:
+def _participants_busy(
+    session: Session, interview_id: int, start: datetime, end: datetime, *, lock: bool = True
+) -> bool:
     """Whether a participant has another commitment overlapping the slot: a hard busy time
     from their synced calendar (Planner's own events for this interview excepted), or an
     active booking of another interview. Locks the participants' rows first, so that two
@@ -230,7 +240,7 @@ def _participants_busy(session: Session, interview_id: int, start: datetime, end
         "start_at": start,
         "end_at": end,
     }
-    if session.get_bind().dialect.name == "postgresql":
+    if lock and session.get_bind().dialect.name == "postgresql":
         session.execute(_LOCK_PARTICIPANTS, params).all()
     if session.execute(_CALENDAR_BUSY, params).scalar():
         return True

@@ -340,3 +340,12 @@ def test_concurrent_attempts_on_one_slot_give_exactly_one_booking(engine):
     assert outcomes.count(Outcome.SLOT_TAKEN) == 49
     with Session(engine) as session:
         assert len(session.exec(select(Booking)).all()) == 1
+
+
+def test_a_time_a_participant_became_busy_at_is_no_longer_shown(session, team):
+    actor, manager, (freja, *_rest) = team
+    interview = _interview(session, actor, manager)
+    token = _invite(session, actor, interview, [freja])[freja.id]
+    _synced_busy(session, manager, SLOT_1, SLOT_1 + timedelta(minutes=30))
+    view = booking.candidate_view(session=session, token=token, now=NOW)
+    assert [s.slot_id for s in view.open_slots] == [interview.slots[1].id]

@@ -44,3 +44,9 @@ def safe_next_path(value: str | None) -> str:
     if any(ch in value for ch in "\r\n\t") or value.startswith(("/auth/", SIGN_IN)):
         return HOME
     return value
+
+
+def token_from_path(path: str) -> str:
+    """The token of a mailed-link page from its path (`/book/<token>`, `/connect/<token>`)."""
+    parts = [part for part in path.split("/") if part]
+    return parts[1][:200] if len(parts) == 2 else ""

@@ -94,7 +94,7 @@ class BookingPageState(rx.State):
     busy: bool = False
 
     def _token(self) -> str:
-        return str(self.router.page.params.get("token", ""))[:200]
+        return routes.token_from_path(self.router.url.path)
 
     @rx.event
     def load(self):

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import reflex as rx
 
+from planner import routes
 from planner.api.oauth_routes import oauth_configured
 from planner.db import session_scope
 from planner.models.base import utcnow
@@ -61,7 +62,7 @@ class ConnectState(rx.State):
     _connection_ids: list[int] = []
 
     def _token(self) -> str:
-        return str(self.router.page.params.get("token", ""))[:200]
+        return routes.token_from_path(self.router.url.path)
 
     def _invitee(self) -> connections.Invitee | None:
         return _invitee_for(self._token())
@@ -106,7 +107,7 @@ class ConnectState(rx.State):
         self._fill(self._invitee())
         if not self.valid:
             return
-        params = self.router.page.params
+        params = self.router.url.query_parameters
         connected = str(params.get("connected", ""))
         error = str(params.get("error", ""))
         if connected in PROVIDER_LABELS:

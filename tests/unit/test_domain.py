@@ -75,3 +75,18 @@ def test_sign_in_url_encodes_its_query():
 )
 def test_session_cookie_parsing_tolerates_garbage(header, expected):
     assert session_token_from_cookie_header(header) == expected
+
+
+@pytest.mark.parametrize(
+    "path, token",
+    [
+        ("/book/abc_DEF-123", "abc_DEF-123"),
+        ("/book/abc/", "abc"),
+        ("/connect/x", "x"),
+        ("/book", ""),
+        ("/book/a/b", ""),
+        ("", ""),
+    ],
+)
+def test_token_from_path(path, token):
+    assert routes.token_from_path(path) == token

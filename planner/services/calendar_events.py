@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -44,7 +43,7 @@ from planner.models import (
     StaffUser,
 )
 from planner.models.base import utcnow
-from planner.services import webhooks
+from planner.services import outbox, webhooks
 from planner.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -187,36 +186,10 @@ def record_booking_cancelled(*, session: Session, booking_id: int) -> int:
 def claim_due(
     *, session: Session, now: datetime, lease: timedelta, limit: int = BATCH_SIZE
 ) -> list[int]:
-    """Claim due calendar rows (count the attempt, push the next one past `lease`) and
-    commit, as the mail outbox does: FOR UPDATE SKIP LOCKED on PostgreSQL, the write lock
-    and a re-checked condition on SQLite. A worker that dies leaves its rows to be claimed
-    again once the lease has passed."""
-    due = (
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.kind == CALENDAR_KIND,
-            col(OutboxMessage.done_at).is_(None),
-            OutboxMessage.next_attempt_at <= now,
-        )
-        .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
-        .limit(limit)
+    """Claim due calendar rows for this worker (see outbox.claim_due_rows)."""
+    return outbox.claim_due_rows(
+        session=session, kind=CALENDAR_KIND, now=now, limit=limit, lease=lease
     )
-    if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    statement = (
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.id).in_(due.scalar_subquery()),
-            col(OutboxMessage.done_at).is_(None),
-            col(OutboxMessage.next_attempt_at) <= now,
-        )
-        .values(next_attempt_at=now + lease, attempts=col(OutboxMessage.attempts) + 1)
-        .returning(col(OutboxMessage.id))
-        .execution_options(synchronize_session=False)
-    )
-    claimed = sorted(session.exec(statement).scalars().all())  # type: ignore[call-overload]
-    session.commit()
-    return claimed
 
 
 @dataclass(frozen=True)

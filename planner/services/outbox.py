@@ -40,18 +40,19 @@ class DeliveryReport:
     given_up: int = 0
 
 
-def claim_due_mail(
-    *, session: Session, now: datetime, limit: int = BATCH_SIZE, lease: timedelta = LEASE
+def claim_due_rows(
+    *, session: Session, kind: str, now: datetime, limit: int, lease: timedelta
 ) -> list[int]:
-    """Claim up to `limit` due mail rows for this worker and commit: each claimed row's
-    attempt is counted and its next attempt moved `lease` ahead, so no other worker takes
-    it while this one sends. One UPDATE ... RETURNING; on PostgreSQL its subquery locks
-    with FOR UPDATE SKIP LOCKED, on SQLite the single statement runs under the write lock
-    and re-checks the due condition."""
+    """Claim up to `limit` due outbox rows of one kind for this worker and commit: each
+    claimed row's attempt is counted and its next attempt moved `lease` ahead, so no other
+    worker takes it while this one works; a worker that dies leaves its rows to be claimed
+    again once the lease has passed. One UPDATE ... RETURNING; on PostgreSQL its subquery
+    locks with FOR UPDATE SKIP LOCKED, on SQLite the single statement runs under the write
+    lock and re-checks the due condition."""
     due = (
         select(OutboxMessage.id)
         .where(
-            OutboxMessage.kind == MAIL_KIND,
+            OutboxMessage.kind == kind,
             col(OutboxMessage.done_at).is_(None),
             OutboxMessage.next_attempt_at <= now,
         )
@@ -74,6 +75,13 @@ def claim_due_mail(
     claimed = sorted(session.exec(statement).scalars().all())  # type: ignore[call-overload]
     session.commit()
     return claimed
+
+
+def claim_due_mail(
+    *, session: Session, now: datetime, limit: int = BATCH_SIZE, lease: timedelta = LEASE
+) -> list[int]:
+    """Claim due mail rows (see claim_due_rows)."""
+    return claim_due_rows(session=session, kind=MAIL_KIND, now=now, limit=limit, lease=lease)
 
 
 def _mark_done(session: Session, row: OutboxMessage, *, now: datetime, error: str | None) -> None:

@@ -40,6 +40,7 @@ from planner.models import (
     WebhookEndpoint,
 )
 from planner.models.base import utcnow
+from planner.services import outbox
 from planner.services.actor import Actor, owned, require_admin
 from planner.services.errors import InvalidInput
 from planner.settings import get_settings
@@ -382,35 +383,10 @@ class DeliveryReport:
 def claim_due(
     *, session: Session, now: datetime, limit: int = BATCH_SIZE, lease: timedelta = LEASE
 ) -> list[int]:
-    """Claim due webhook rows for this worker and commit (attempt counted, next attempt
-    moved `lease` ahead), as the mail outbox does: FOR UPDATE SKIP LOCKED on PostgreSQL,
-    one UPDATE under the write lock on SQLite."""
-    due = (
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.kind == WEBHOOK_KIND,
-            col(OutboxMessage.done_at).is_(None),
-            OutboxMessage.next_attempt_at <= now,
-        )
-        .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
-        .limit(limit)
+    """Claim due webhook rows for this worker (see outbox.claim_due_rows)."""
+    return outbox.claim_due_rows(
+        session=session, kind=WEBHOOK_KIND, now=now, limit=limit, lease=lease
     )
-    if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    statement = (
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.id).in_(due.scalar_subquery()),
-            col(OutboxMessage.done_at).is_(None),
-            col(OutboxMessage.next_attempt_at) <= now,
-        )
-        .values(next_attempt_at=now + lease, attempts=col(OutboxMessage.attempts) + 1)
-        .returning(col(OutboxMessage.id))
-        .execution_options(synchronize_session=False)
-    )
-    claimed = sorted(session.exec(statement).scalars().all())  # type: ignore[call-overload]
-    session.commit()
-    return claimed
 
 
 def _finish(session: Session, row_id: int, *, now: datetime, error: str | None) -> None:

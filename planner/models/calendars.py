@@ -46,6 +46,11 @@ class CalendarConnection(SQLModel, table=True):
     last_synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, max_length=2000)
     last_error_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Calendar data the last poll could not read (availability there is unknown, never free):
+    # how many objects, from when availability is unknown, and why (for the admin sync list).
+    unreadable_count: int = Field(default=0)
+    unknown_from: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    unreadable_reason: str | None = Field(default=None, max_length=2000)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -3,10 +3,11 @@
 import reflex as rx
 
 from planner import routes
+from planner.components.i18n import tx
 from planner.state.session import SessionState
 
 
-def _nav_link(label: str, href: str) -> rx.Component:
+def _nav_link(label: rx.Var | str, href: str) -> rx.Component:
     return rx.link(
         label,
         href=href,
@@ -21,7 +22,7 @@ def _nav_link(label: str, href: str) -> rx.Component:
 def sign_out_form() -> rx.Component:
     """A real form POST, so that the server clears the HttpOnly cookie."""
     return rx.el.form(
-        rx.button("Sign out", type="submit", variant="soft", color_scheme="gray", size="2"),
+        rx.button(tx("Sign out"), type="submit", variant="soft", color_scheme="gray", size="2"),
         action=routes.AUTH_SIGN_OUT,
         method="post",
         on_submit=None,
@@ -40,13 +41,13 @@ def navbar() -> rx.Component:
                 ),
                 rx.el.nav(
                     rx.hstack(
-                        _nav_link("Calendar", routes.CALENDAR),
-                        _nav_link("Candidates", routes.CANDIDATES),
-                        rx.cond(SessionState.is_admin, _nav_link("Admin", routes.ADMIN)),
-                        rx.cond(SessionState.is_admin, _nav_link("API", "/admin/integrations")),
+                        _nav_link(tx("Calendar"), routes.CALENDAR),
+                        _nav_link(tx("Candidates"), routes.CANDIDATES),
+                        rx.cond(SessionState.is_admin, _nav_link(tx("Admin"), routes.ADMIN)),
+                        rx.cond(SessionState.is_admin, _nav_link(tx("API"), "/admin/integrations")),
                         rx.cond(
                             SessionState.is_admin & SessionState.is_development,
-                            _nav_link("Sent mail", routes.SENT_MAIL),
+                            _nav_link(tx("Sent mail"), routes.SENT_MAIL),
                         ),
                         spacing="5",
                     ),

@@ -5,6 +5,7 @@ import reflex as rx
 from planner import routes
 from planner.api.app import session_token_from_cookie_header
 from planner.db import session_scope
+from planner.i18n.staff import staff_texts
 from planner.models.base import utcnow
 from planner.services import auth
 from planner.services.actor import Actor
@@ -35,6 +36,11 @@ class SessionState(rx.State):
     is_admin: bool = False
     # Development-only pages (the "Sent mail" page) are offered when this is set.
     is_development: bool = False
+    # The reader's language and IANA time zone, and the fixed texts of the staff pages in that
+    # language (message id -> translation; see planner.components.i18n.tx).
+    locale: str = "en"
+    zone: str = "UTC"
+    texts: dict[str, str] = {}
 
     def remember(self, actor: Actor) -> None:
         """Keep what the layout shows about the actor."""
@@ -43,6 +49,14 @@ class SessionState(rx.State):
         self.role_label = actor.role.value.replace("_", " ").capitalize()
         self.is_admin = actor.is_admin
         self.is_development = get_settings().is_development
+        self.zone = actor.time_zone
+        if actor.locale != self.locale or (actor.locale != "en" and not self.texts):
+            self._use_language(actor.locale)
+
+    def _use_language(self, locale: str) -> None:
+        """Show the staff pages in `locale` (one of planner.domain.vocabulary.LOCALES)."""
+        self.locale = locale
+        self.texts = dict(staff_texts(locale))
 
     def forget(self) -> None:
         self.user_name = self.account_name = self.role_label = ""

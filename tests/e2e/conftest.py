@@ -112,6 +112,9 @@ def app_url(tmp_path_factory, demo_password, e2e_database_url) -> Iterator[str]:
     try:
         with Session(engine, expire_on_commit=False) as session:
             seed_demo(session=session, password=demo_password)
+            # The tests read English labels; a test of another language sets it with
+            # `staff_locale` (the demo's Astrid and Mads are Danish).
+            _set_locale(session, (ADMIN_EMAIL, RECRUITER_EMAIL), "en")
     finally:
         engine.dispose()
 
@@ -160,6 +163,40 @@ def app_url(tmp_path_factory, demo_password, e2e_database_url) -> Iterator[str]:
         yield url
     finally:
         _stop(process)
+
+
+def _set_locale(session: Session, emails: tuple[str, ...], locale: str) -> None:
+    from sqlmodel import col, select
+
+    from planner.models import StaffUser
+
+    for user in session.exec(select(StaffUser).where(col(StaffUser.email).in_(emails))):
+        user.locale = locale
+        session.add(user)
+    session.commit()
+
+
+@pytest.fixture
+def staff_locale(e2e_database_url) -> Iterator[Callable[[str, str], None]]:
+    """Set a demo staff user's language (en, da, sv, nb, fi) before they sign in; English again
+    after the test."""
+    from planner.db import make_engine
+
+    engine = make_engine(e2e_database_url)
+    changed: list[str] = []
+
+    def _set(email: str, locale: str) -> None:
+        with Session(engine) as session:
+            _set_locale(session, (email,), locale)
+        changed.append(email)
+
+    try:
+        yield _set
+    finally:
+        if changed:
+            with Session(engine) as session:
+                _set_locale(session, tuple(changed), "en")
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -130,3 +130,13 @@ def test_sign_out_ends_the_session(
     page.goto("/candidates")
     expect_sign_in_page()
     expect(page.get_by_role("table")).to_have_count(0)
+
+
+def test_a_danish_admin_reads_the_navigation_in_danish(page: Page, sign_in, staff_locale) -> None:
+    staff_locale(ADMIN_EMAIL, "da")
+    sign_in(ADMIN_EMAIL, start="/candidates")
+
+    navigation = page.get_by_role("navigation", name="Main")
+    expect(navigation.get_by_role("link", name="Kandidater", exact=True)).to_be_visible()
+    expect(navigation.get_by_role("link", name="Kalender", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Log ud")).to_be_visible()

@@ -38,11 +38,11 @@ FACTS = InterviewFacts(
     end=START + timedelta(minutes=45),
     place="HQ, Street 1",
 )
-# Every module whose texts come from the catalogues (calls of a translator named `tr`).
-SOURCES = (
-    Path(mail_content.__file__),
-    Path(mail_content.__file__).parent.parent / "state" / "booking_page.py",
-)
+# Every module of the package may take texts from the catalogues: calls of a translator named
+# `tr` (mails, pages formatting texts with values) or of `tx` (fixed texts of staff pages).
+PACKAGE = Path(mail_content.__file__).parent.parent
+SOURCES = tuple(sorted(PACKAGE.rglob("*.py")))
+TRANSLATING_CALLS = {"tr", "tx"}
 
 
 def message_ids_in_code() -> set[str]:
@@ -52,7 +52,7 @@ def message_ids_in_code() -> set[str]:
         if isinstance(node, ast.Call):
             func = node.func
             name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-            if name == "tr" and node.args and isinstance(node.args[0], ast.Constant):
+            if name in TRANSLATING_CALLS and node.args and isinstance(node.args[0], ast.Constant):
                 found.add(node.args[0].value)
     return found
 
@@ -239,3 +239,15 @@ def test_linkify_splits_links_from_text_without_trailing_punctuation():
         ("text", ")"),
     ]
     assert linkify("javascript:alert(1)") == [("text", "javascript:alert(1)")]
+
+
+def test_staff_texts_follow_the_readers_language_and_refuse_placeholders():
+    from planner.components.i18n import tx
+    from planner.i18n.staff import staff_texts
+
+    assert staff_texts("da")["Sign out"] == "Log ud"
+    assert staff_texts("fi")["Calendar"] == "Kalenteri"
+    assert staff_texts("en") == {} and staff_texts("xx") == {}
+    assert not any("{" in message for message in staff_texts("sv"))
+    with pytest.raises(ValueError):
+        tx("{count} selected")

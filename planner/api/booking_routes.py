@@ -27,9 +27,11 @@ log = logging.getLogger(__name__)
 MAX_FORM_BYTES = 20_000
 MAX_TOKEN = 200
 # The link carries a secret: never leak it to other sites, caches or search engines.
+# ("same-origin", not "no-referrer": with no-referrer, browsers send `Origin: null` on the
+# page's own form posts, which the cross-site check must refuse.)
 PRIVATE_HEADERS = {
     "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "X-Robots-Tag": "noindex",
 }
 

@@ -115,7 +115,7 @@ def test_first_response_has_the_interview_and_every_offered_time(client, session
     assert len(_slot_ids(html)) == 2
     # Each time is named with its day (two days' 9:00 must differ for a screen reader).
     assert re.search(r'aria-label="Saturday, November 28, 2026, 9:00\s*–\s*10:00\sAM"', html)
-    assert page.headers["referrer-policy"] == "no-referrer"
+    assert page.headers["referrer-policy"] == "same-origin"
     assert page.headers["cache-control"] == "no-store"
 
 

@@ -110,3 +110,25 @@ def test_the_zone_search_finds_cities_in_the_readers_language():
     assert find_time_zone("   ", locale="en") == []
     assert is_time_zone("UTC") and not is_time_zone("US/Eastern") and not is_time_zone("Factory")
     assert len(time_zones()) > 300
+
+
+def test_the_job_is_named_in_the_invitation_and_the_confirmation():
+    from planner.domain import mail_content
+    from planner.domain.mail import render_text
+
+    reader = mail_content.Reader(name="Freja", locale="da", time_zone="Europe/Copenhagen")
+    invitation = mail_content.interview_invitation(
+        reader, title="Tech talk", account_name="Acme", organiser_name="Bo",
+        duration_minutes=45, invitation_text="", slots=((NOW, NOW + timedelta(minutes=45)),),
+        link="https://planner.example/book/abc", expires_at=NOW + timedelta(days=14),
+        job_title="Backend Engineer",
+    )  # fmt: skip
+    assert "Stilling: Backend Engineer" in render_text(invitation)
+    facts = mail_content.InterviewFacts(
+        title="Tech talk", account_name="Acme", organiser_name="Bo", start=NOW,
+        end=NOW + timedelta(minutes=45), meeting_url="https://meet.example/room",
+        job="Backend Engineer",
+    )  # fmt: skip
+    confirmation = render_text(mail_content.booking_confirmation_for_candidate(reader, facts))
+    assert "Stilling: Backend Engineer" in confirmation
+    assert "https://meet.example/room" in confirmation

@@ -68,6 +68,4 @@ app.add_page(
     title="Schedule interview · Planner",
     on_load=ScheduleState.load,
 )
-app.add_page(
-    not_found_page, route="404", title="Page not found · Planner", on_load=NotFoundState.load
-)
+app.add_page(not_found_page, route="404", title=NotFoundState.title, on_load=NotFoundState.load)

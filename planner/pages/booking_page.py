@@ -9,6 +9,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from planner.services.booking import MAX_COMMENT
 from planner.state.booking_page import BookingPage, DayChoices, TimeChoice
 
 H = Markup
@@ -143,7 +144,7 @@ def _comment_form(page: BookingPage, *, action: str, intro: str, submit: str, ba
         '{heading}{notice}<p id="comment-hint">{intro}</p>'
         '<form method="post" action="{base}/{action}">'
         '<label for="comment">{label}</label>'
-        '<textarea id="comment" name="comment" rows="5" maxlength="4000" required '
+        '<textarea id="comment" name="comment" rows="5" maxlength="{limit}" required '
         'aria-describedby="{described}"{invalid}></textarea>{error}'
         '<button type="submit" class="btn{danger}">{submit}</button></form>'
         '<a class="btn secondary" href="{back}">{back_text}</a>'
@@ -154,6 +155,7 @@ def _comment_form(page: BookingPage, *, action: str, intro: str, submit: str, ba
         base=_base(page),
         action=action,
         label=t["comment_label"],
+        limit=MAX_COMMENT,
         described=described,
         invalid=H(' aria-invalid="true"') if page.comment_error else H(""),
         error=error,
@@ -195,11 +197,12 @@ def _booked(page: BookingPage) -> Markup:
                 ).format(url, label, t["new_window"])  # fmt: skip
             )
     return H(
-        '{heading}{notice}<div class="card"><dl>{card}</dl></div>'
+        '{heading}{zone}{notice}<div class="card"><dl>{card}</dl></div>'
         '<h3>{add}</h3><ul class="plain">{links}</ul>'
         '<a class="btn danger-outline" href="{base}?view=cancel">{cancel}</a>'
     ).format(
         heading=_heading(page),
+        zone=_zone_line(page),
         notice=_notice(page),
         card=card,
         add=t["add_to_calendar"],

@@ -10,7 +10,7 @@ from sqlalchemy import Integer, bindparam, exists, func, literal, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from planner import routes
 from planner.db import begin_write
@@ -627,9 +627,9 @@ def expire_invitations(*, session: Session, now: datetime) -> int:
             CandidateInvitation.status.in_(("invited", "no_fit", "cancelled")),  # type: ignore[attr-defined]
             # Never before the last offered time has passed (link_valid_until).
             ~exists().where(
-                OfferedSlot.interview_id == CandidateInvitation.interview_id,
-                OfferedSlot.status == SlotStatus.OFFERED.value,
-                OfferedSlot.end_at > now,
+                col(OfferedSlot.interview_id) == col(CandidateInvitation.interview_id),
+                col(OfferedSlot.status) == SlotStatus.OFFERED.value,
+                col(OfferedSlot.end_at) > now,
             ),
         )
     ).all()

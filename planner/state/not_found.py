@@ -12,13 +12,12 @@ class NotFoundState(rx.State):
 
     lang: str = "en"
     texts: dict[str, str] = not_found_texts("en")
+    title: str = not_found_texts("en")["title"] + " · Planner"
 
     @rx.event
     def load(self):
         self.lang = preferred_locale(self.router.headers.accept_language)
         self.texts = not_found_texts(self.lang)
-        # The document's language and tab title follow the page's.
-        return rx.call_script(
-            f"document.documentElement.lang={self.lang!r};"
-            f"document.title={self.texts['title'] + ' · Planner'!r};"
-        )
+        self.title = f"{self.texts['title']} · Planner"
+        # The document's language follows the page's (the title is the page's, reactive).
+        return rx.call_script(f"document.documentElement.lang={self.lang!r};")

@@ -302,3 +302,19 @@ def test_online_interview_confirmation_shows_the_meeting_link(client, session, w
     assert '<a href="https://meet.example/room-abc" rel="noopener noreferrer">Join the online' in (
         joined.text
     )
+
+
+def test_the_invitation_mail_names_the_job_and_when_the_link_stops_working(session, world):
+    late = NOW + timedelta(days=27)
+    _interview, (token,) = _invite(session, world, slots=[NOW + timedelta(days=2), late])
+    notifications.render_requested(session=session)
+    (row,) = [
+        row
+        for row in session.exec(select(OutboxMessage)).all()
+        if row.payload.get("to") == world["james"].email
+    ]
+    text = message_from_bytes(row.payload["raw"].encode(), policy=default).get_body(("plain",))
+    content = text.get_content()
+    assert "Position: Backend Engineer" in content
+    # Sent with 14 days' validity, but the link works until the last offered time is over.
+    assert "works until December 22, 2026." in content

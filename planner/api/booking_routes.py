@@ -104,7 +104,7 @@ async def booking_page(request: Request) -> Response:
                         link=routes.booking_url(get_settings().base_url, token),
                     )
         return views.booking_page(
-            found, token=token, now=now, asked=asked, done=done, zone_query=zone_query,
+            found, token=token, asked=asked, done=done, zone_query=zone_query,
             calendar_links=links,
         )  # fmt: skip
 

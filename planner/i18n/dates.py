@@ -117,6 +117,17 @@ def _zone_set() -> frozenset[str]:
     return frozenset(time_zones())
 
 
+def zone_generic_name(time_zone: str, *, locale: str) -> str:
+    """The zone's name without summer or standard time, e.g. 'Eastern Time': right for a
+    list of times on both sides of a DST change."""
+    if time_zone == "UTC":
+        return "UTC"  # CLDR has no name for it beyond "Unknown Region (UTC) Time"
+    try:
+        return str(get_timezone_name(_zone(time_zone), "long", locale=_locale(locale)))
+    except LookupError:
+        return time_zone
+
+
 def zone_city(time_zone: str, *, locale: str) -> str:
     """The zone's exemplar city in the language, e.g. 'København' for Europe/Copenhagen."""
     if time_zone == "UTC":
@@ -135,11 +146,8 @@ def zone_choices(locale: str) -> tuple[tuple[str, str], ...]:
     lang = _locale(locale)
     choices = []
     for zone in time_zones():
-        try:
-            generic = get_timezone_name(zone, "long", locale=lang)
-        except LookupError:
-            generic = zone
-        choices.append((zone, f"{zone_city(zone, locale=lang)} – {generic}"))
+        city, generic = zone_city(zone, locale=lang), zone_generic_name(zone, locale=lang)
+        choices.append((zone, city if city == generic else f"{city} – {generic}"))
     return tuple(choices)
 
 

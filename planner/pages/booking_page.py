@@ -146,8 +146,7 @@ def _comment_form(page: BookingPage, *, action: str, intro: str, submit: str, ba
         '<label for="comment">{label}</label>'
         '<textarea id="comment" name="comment" rows="5" maxlength="{limit}" required '
         'aria-describedby="{described}"{invalid}></textarea>{error}'
-        '<button type="submit" class="btn{danger}">{submit}</button></form>'
-        '<a class="btn secondary" href="{back}">{back_text}</a>'
+        '<button type="submit" class="btn{danger}">{submit}</button></form>{back_link}'
     ).format(
         heading=_heading(page),
         notice=_notice(page),
@@ -161,8 +160,10 @@ def _comment_form(page: BookingPage, *, action: str, intro: str, submit: str, ba
         error=error,
         danger=" danger" if danger else "",
         submit=submit,
-        back=back,
-        back_text=t["back"],
+        # With no time left the form is the page itself: nothing to go back to.
+        back_link=H("")
+        if page.view == "no_times"
+        else H('<a class="btn secondary" href="{}">{}</a>').format(back, t["back"]),
     )
 
 

@@ -3,7 +3,6 @@ language and zone. The page is rendered on the server (planner/pages/booking_pag
 these, so its first paint carries the interview and the offered times; no Reflex state."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from itertools import groupby
 
 from planner.domain.vocabulary import LOCALES
@@ -15,7 +14,7 @@ from planner.i18n.dates import (
     format_when,
     zone_choices,
     zone_city,
-    zone_name,
+    zone_generic_name,
 )
 from planner.services.booking import MAX_COMMENT, CandidateView
 
@@ -232,7 +231,6 @@ def booking_page(
     found: CandidateView,
     *,
     token: str,
-    now: datetime,
     asked: str = "",
     done: str = "",
     zone_query: str = "",
@@ -272,8 +270,8 @@ def booking_page(
     if done in ("comment_required", "comment_too_long") and view in ("no_fit_form", "cancel_form"):
         comment_error, notice, kind = notice, "", "info"
     zone = found.time_zone
-    city = zone_city(zone, locale=locale)
-    zone_label = f"{zone_name(now, locale=locale, time_zone=zone)} ({city})"
+    city, generic = zone_city(zone, locale=locale), zone_generic_name(zone, locale=locale)
+    zone_label = generic if city == generic else f"{generic} ({city})"
     booked_when = ""
     if found.booked is not None:
         booked_when = format_when(

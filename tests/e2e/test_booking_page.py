@@ -287,6 +287,8 @@ def test_the_browsers_zone_is_offered_and_the_language_remembered(browser: Brows
     expect(page.locator("html")).to_have_attribute("lang", "fi")
     expect(page.get_by_role("button", name="Suomi")).to_have_attribute("aria-pressed", "true")
     assert page.title().startswith("Valitse aika haastattelullesi")
+    page.set_viewport_size({"width": 360, "height": 740})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     context.close()
 
 

@@ -111,7 +111,7 @@ def test_first_response_has_the_interview_and_every_offered_time(client, session
     assert '<html lang="en">' in html
     assert "<title>Choose a time for your interview – Tech talk</title>" in html
     assert "<h1>Tech talk</h1>" in html and "Backend Engineer" in html
-    assert "Eastern Standard Time (New York)" in html
+    assert "Times are shown in Eastern Time (New York)." in html
     assert len(_slot_ids(html)) == 2
     # Each time is named with its day (two days' 9:00 must differ for a screen reader).
     assert re.search(r'aria-label="Saturday, November 28, 2026, 9:00\s*–\s*10:00\sAM"', html)

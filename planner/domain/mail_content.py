@@ -154,9 +154,12 @@ def interview_invitation(
     link: str,
     expires_at: datetime,
     job_title: str = "",
+    place: str = "",
+    online: bool = False,
 ) -> MailContent:
     """Candidate: choose a time through your personal link (`expires_at`, UTC: when the
-    link stops working; the job is named when the interview is for one)."""
+    link stops working). The job is named when the interview is for one, and where it
+    happens: the address, or an online meeting whose link comes with the confirmation."""
     tr = reader.tr
     blocks: list[Block] = [
         Paragraph(tr("Hello {name},", name=reader.name)),
@@ -169,8 +172,17 @@ def interview_invitation(
             )
         ),
     ]
-    if job_title:
-        blocks.append(Details(rows=((tr("Position"), job_title),)))
+    facts = [(tr("Position"), job_title)] if job_title else []
+    if place:
+        facts.append((tr("Where"), place))
+    elif online:
+        facts.append((tr("Where"), tr("Online meeting")))
+    if facts:
+        blocks.append(Details(rows=tuple(facts)))
+    if online and not place:
+        blocks.append(
+            Paragraph(tr("The link to the online meeting comes with your booking confirmation."))
+        )
     if invitation_text.strip():
         blocks.append(Quote(invitation_text))
     blocks.append(

@@ -34,7 +34,7 @@ from planner.domain.ical import (
 from planner.domain.mail import Mailbox, MailContent, build_message, parse_mailbox, sender_domain
 from planner.domain.mail_content import CalendarDelivery, InterviewFacts, Reader
 from planner.domain.sync_status import CALENDAR_PROVIDERS
-from planner.domain.vocabulary import ConnectionStatus, SlotStatus
+from planner.domain.vocabulary import ConnectionStatus, MeetingKind, SlotStatus
 from planner.models import (
     Account,
     Booking,
@@ -428,6 +428,8 @@ def queue_interview_invitation(*, session: Session, invitation_id: int, link: st
                 invitation.expires_at, max((s.end_at for s in slots), default=None)
             ),
             job_title=_job_title(session, interview),
+            place=_place(session, interview),
+            online=interview.meeting_kind != MeetingKind.NONE.value,
         ),
     )
     return _record_all(session, [mail])

@@ -132,3 +132,30 @@ def test_the_job_is_named_in_the_invitation_and_the_confirmation():
     confirmation = render_text(mail_content.booking_confirmation_for_candidate(reader, facts))
     assert "Stilling: Backend Engineer" in confirmation
     assert "https://meet.example/room" in confirmation
+
+
+def test_the_invitation_says_where_or_that_the_meeting_link_follows():
+    from planner.domain import mail_content
+    from planner.domain.mail import render_text
+
+    reader = mail_content.Reader(name="Aino", locale="fi", time_zone="Europe/Helsinki")
+
+    def invitation(**where):
+        return render_text(
+            mail_content.interview_invitation(
+                reader,
+                title="Tech talk",
+                account_name="Acme",
+                organiser_name="Bo",
+                duration_minutes=45,
+                invitation_text="",
+                slots=(),
+                link="https://p.example/b/a",
+                expires_at=NOW + timedelta(days=14),
+                **where,
+            )  # fmt: skip
+        )
+
+    online = invitation(online=True)
+    assert "Paikka: Verkkokokous" in online and "Linkki verkkokokoukseen tulee" in online
+    assert "Paikka: HQ, Main St 1" in invitation(place="HQ, Main St 1")

@@ -165,6 +165,8 @@ def _slots_visible_ms(url: str, label: str) -> float:
 
 def run() -> Iterable[dict]:
     """Build and start Planner and a blank Reflex app, measure both, report the figures."""
+    if not (NODE_BIN / "lighthouse").exists() or not Path(CHROMIUM).exists():
+        raise SystemExit("booking_page needs Lighthouse and chromium: `make bench-tools chromium`")
     work = Path(tempfile.mkdtemp(prefix="bench-booking-page-"))
     try:
         database_url = f"sqlite:///{work / 'planner.db'}"

@@ -5,7 +5,6 @@ import reflex as rx
 from planner import routes
 from planner.api.app import build_api
 from planner.pages.admin import admin_page
-from planner.pages.booking_page import booking_page
 from planner.pages.calendar import calendar_page
 from planner.pages.candidates import candidates_page
 from planner.pages.connect import connect_page
@@ -17,11 +16,11 @@ from planner.pages.sent_mail import sent_mail_page
 from planner.pages.signin import sign_in_page
 from planner.settings import get_settings
 from planner.state.admin import AdminState
-from planner.state.booking_page import BookingPageState
 from planner.state.calendar import CalendarState
 from planner.state.candidates import CandidatesState
 from planner.state.connect import ConnectState
 from planner.state.integrations import IntegrationsState
+from planner.state.not_found import NotFoundState
 from planner.state.schedule import ScheduleState
 from planner.state.sent_mail import SentMailState
 from planner.state.signin import SignInState
@@ -52,9 +51,6 @@ app.add_page(
     on_load=SentMailState.load,
 )
 app.add_page(
-    booking_page, route=routes.BOOKING, title="Interview · Planner", on_load=BookingPageState.load
-)
-app.add_page(
     connect_page,
     route=routes.SYNC_CONNECT,
     title="Connect your calendar · Planner",
@@ -72,4 +68,4 @@ app.add_page(
     title="Schedule interview · Planner",
     on_load=ScheduleState.load,
 )
-app.add_page(not_found_page, route="404", title="Page not found · Planner")
+app.add_page(not_found_page, route="404", title=NotFoundState.title, on_load=NotFoundState.load)

@@ -15,8 +15,8 @@ HEALTH = "/healthz"
 
 SESSION_COOKIE = "planner_session"
 
-# Candidate and staff pages reached through mailed links (token in the path).
-BOOKING = "/book/[token]"
+# Candidate and staff pages reached through mailed links (token in the path). The
+# candidate's booking page (/book/<token>) is served by planner/api/booking_routes.py.
 SYNC_CONNECT = "/connect/[token]"
 SENT_MAIL = "/dev/sent-mail"
 

@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 
 from planner import routes
+from planner.api.booking_routes import booking_routes
 from planner.api.oauth_routes import oauth_routes
 from planner.api.v1.app import PREFIX as API_V1
 from planner.api.v1.app import build_v1
@@ -124,35 +125,6 @@ async def health(_request: Request) -> Response:
     return JSONResponse({"status": "ok", "env": get_settings().env})
 
 
-async def booking_calendar_file(request: Request) -> Response:
-    """GET /book/{token}/interview.ics: the booked interview for "add to calendar"."""
-    from planner.services import booking, notifications
-
-    token = str(request.path_params["token"])[:200]
-
-    def load() -> bytes | None:
-        with session_scope() as session:
-            booking_id = booking.active_booking_id(session=session, token=token)
-            if booking_id is None:
-                return None
-            link = routes.booking_url(get_settings().base_url, token)
-            return notifications.booking_ics(session=session, booking_id=booking_id, link=link)
-
-    body = await run_in_threadpool(load)
-    if body is None:
-        return Response("No booked interview for this link.", status_code=404,
-                        media_type="text/plain; charset=utf-8")  # fmt: skip
-    return Response(
-        body,
-        media_type="text/calendar; charset=utf-8",
-        headers={
-            "Content-Disposition": 'attachment; filename="interview.ics"',
-            "Cache-Control": "no-store",
-            "Referrer-Policy": "no-referrer",
-        },
-    )
-
-
 def build_api() -> Starlette:
     """The routes Planner serves beside the Reflex pages."""
     return Starlette(
@@ -161,7 +133,7 @@ def build_api() -> Starlette:
             Route(routes.AUTH_SIGN_OUT, sign_out, methods=["POST"]),
             Route(routes.HEALTH, health, methods=["GET"]),
             Mount(API_V1, app=build_v1()),
-            Route("/book/{token}/interview.ics", booking_calendar_file, methods=["GET"]),
+            *booking_routes(),
             *oauth_routes(),
         ]
     )

@@ -75,11 +75,29 @@ class LinkState:
     reason: str  # "", "expired", "withdrawn"
 
 
-def link_state(status: InvitationStatus | str, expires_at: datetime, now: datetime) -> LinkState:
-    """A booked invitation keeps working after the expiry (to cancel); others expire."""
+def link_valid_until(expires_at: datetime, last_offered_end: datetime | None) -> datetime:
+    """When an unbooked candidate's link stops working: its own expiry, but never before the
+    last offered time has passed (a link sent 14 days ahead of times offered later than that
+    keeps working until they are over). UTC datetimes in, UTC out."""
+    if last_offered_end is not None and last_offered_end > expires_at:
+        return last_offered_end
+    return expires_at
+
+
+def link_state(
+    status: InvitationStatus | str,
+    expires_at: datetime,
+    now: datetime,
+    *,
+    last_offered_end: datetime | None = None,
+) -> LinkState:
+    """A booked invitation keeps working after the expiry (to see, add to a calendar or
+    cancel the interview); others work until `link_valid_until`."""
     current = InvitationStatus(status)
     if current is S.WITHDRAWN:
         return LinkState(False, "withdrawn")
-    if current is S.EXPIRED or (current is not S.BOOKED and expires_at <= now):
+    if current is S.EXPIRED or (
+        current is not S.BOOKED and link_valid_until(expires_at, last_offered_end) <= now
+    ):
         return LinkState(False, "expired")
     return LinkState(True, "")

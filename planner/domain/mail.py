@@ -4,6 +4,7 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -154,6 +155,31 @@ def render_html(content: MailContent) -> str:
     )
 
 
+class EncodedSubject(str):
+    """A Subject header folded into RFC 2047 encoded-words that keep every space.
+
+    RFC 2047 §6.2: whitespace between two adjacent encoded-words is not displayed, so each
+    space must sit inside an encoded-word. Python's own folder (3.11) sometimes puts the
+    space between two encoded-words ("Haastattelu –pitkä"); `email.header.Header` does not.
+    The value reads as the plain subject; the policy folds it with `fold()`."""
+
+    name = "Subject"
+
+    def fold(self, *, policy) -> str:  # type: ignore[no-untyped-def]
+        """The header line(s) as sent, ending with the policy's line separator."""
+        encoded = Header(str(self), "utf-8", header_name=self.name).encode(
+            linesep=policy.linesep, maxlinelen=policy.max_line_length or 78
+        )
+        return f"{self.name}: {encoded}{policy.linesep}"
+
+
+def subject_header(text: str) -> str:
+    """The Subject value to set on a message: plain ASCII as it is, anything else as an
+    `EncodedSubject` (one line; at most 250 characters)."""
+    value = single_line(text)[:250]
+    return value if value.isascii() else EncodedSubject(value)
+
+
 def _header_address(box: Mailbox) -> Address:
     email = checked_address(box.email)
     username, _, domain = email.rpartition("@")
@@ -192,7 +218,7 @@ def build_message(
     message["To"] = _header_address(to)
     if reply_to is not None:
         message["Reply-To"] = _header_address(reply_to)
-    message["Subject"] = single_line(content.subject)[:250]
+    message["Subject"] = subject_header(content.subject)
     message["Date"] = format_datetime(date)
     message["Message-ID"] = message_id
     message.set_content(render_text(content), charset="utf-8", cte="quoted-printable")

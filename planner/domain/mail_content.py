@@ -42,6 +42,7 @@ class InterviewFacts:
     end: datetime
     place: str = ""
     meeting_url: str = ""
+    job: str = ""
 
 
 def _footer(reader: Reader, account_name: str) -> str:
@@ -58,7 +59,10 @@ def _short(reader: Reader, facts: InterviewFacts) -> str:
 
 def _details(reader: Reader, facts: InterviewFacts, *, candidate: str = "") -> Details:
     tr = reader.tr
-    rows = [(tr("Interview"), facts.title), (tr("When"), _when(reader, facts))]
+    rows = [(tr("Interview"), facts.title)]
+    if facts.job:
+        rows.append((tr("Position"), facts.job))
+    rows.append((tr("When"), _when(reader, facts)))
     if facts.place:
         rows.append((tr("Where"), facts.place))
     if facts.meeting_url:
@@ -149,8 +153,13 @@ def interview_invitation(
     slots: tuple[tuple[datetime, datetime], ...],
     link: str,
     expires_at: datetime,
+    job_title: str = "",
+    place: str = "",
+    online: bool = False,
 ) -> MailContent:
-    """Candidate: choose a time through your personal link."""
+    """Candidate: choose a time through your personal link (`expires_at`, UTC: when the
+    link stops working). The job is named when the interview is for one, and where it
+    happens: the address, or an online meeting whose link comes with the confirmation."""
     tr = reader.tr
     blocks: list[Block] = [
         Paragraph(tr("Hello {name},", name=reader.name)),
@@ -163,6 +172,17 @@ def interview_invitation(
             )
         ),
     ]
+    facts = [(tr("Position"), job_title)] if job_title else []
+    if place:
+        facts.append((tr("Where"), place))
+    elif online:
+        facts.append((tr("Where"), tr("Online meeting")))
+    if facts:
+        blocks.append(Details(rows=tuple(facts)))
+    if online and not place:
+        blocks.append(
+            Paragraph(tr("The link to the online meeting comes with your booking confirmation."))
+        )
     if invitation_text.strip():
         blocks.append(Quote(invitation_text))
     blocks.append(

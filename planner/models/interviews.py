@@ -6,6 +6,7 @@ from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from planner.domain.vocabulary import (
+    LOCALES,
     BookingStatus,
     CommentKind,
     InterviewStatus,
@@ -108,6 +109,7 @@ class CandidateInvitation(SQLModel, table=True):
     __tablename__ = "candidate_invitation"
     __table_args__ = (
         one_of("status", values(InvitationStatus), "status_known"),
+        one_of("locale", LOCALES, "locale_known"),
         UniqueConstraint("interview_id", "candidate_id", name="uq_invitation_interview_candidate"),
     )
 
@@ -120,6 +122,10 @@ class CandidateInvitation(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The language and time zone the candidate chose on this link's page (None: the
+    # candidate's own); the page and the mails about this invitation follow them.
+    locale: str | None = Field(default=None, max_length=5)
+    time_zone: str | None = Field(default=None, max_length=64)
 
 
 class Booking(SQLModel, table=True):

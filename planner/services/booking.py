@@ -9,19 +9,29 @@ from enum import StrEnum
 from sqlalchemy import Integer, bindparam, exists, func, literal, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
 
 from planner import routes
 from planner.db import begin_write
-from planner.domain.booking import InvitationEvent, can, link_state, next_status
+from planner.domain.booking import (
+    InvitationEvent,
+    can,
+    link_state,
+    link_valid_until,
+    next_status,
+)
 from planner.domain.tokens import hash_token
 from planner.domain.vocabulary import (
+    LOCALES,
     BookingStatus,
     CommentKind,
     ConnectionStatus,
     InterviewStatus,
+    InvitationStatus,
     SlotStatus,
 )
+from planner.i18n.dates import is_time_zone
 from planner.models import (
     Booking,
     BusyInterval,
@@ -31,6 +41,7 @@ from planner.models import (
     CandidateInvitation,
     Interview,
     InterviewParticipant,
+    Job,
     Location,
     OfferedSlot,
     ProviderEventLink,
@@ -79,7 +90,12 @@ class OfferedTime:
 @dataclass(frozen=True, slots=True)
 class CandidateView:
     """Everything the candidate's page may show: nothing about other candidates or
-    staff calendars beyond the offered slots still open to them."""
+    staff calendars beyond the offered slots still open to them.
+
+    `locale` and `time_zone` are what the page shows in: the ones chosen on this link when
+    there are (`zone_chosen`), else the candidate's own. `meeting_url` is the booked
+    interview's join link once the meeting exists. `valid_until` (UTC) is when an unbooked
+    link stops working."""
 
     usable: bool
     reason: str
@@ -94,6 +110,10 @@ class CandidateView:
     meeting_kind: str
     open_slots: tuple[OfferedTime, ...]
     booked: OfferedTime | None
+    job_title: str = ""
+    meeting_url: str = ""
+    zone_chosen: bool = False
+    valid_until: datetime | None = None
 
 
 def _invitation(session: Session, token: str) -> CandidateInvitation | None:
@@ -110,6 +130,42 @@ def _active_booking(session: Session, invitation_id: int) -> Booking | None:
             Booking.invitation_id == invitation_id, Booking.status == BookingStatus.ACTIVE.value
         )
     ).first()
+
+
+_OFFERED = aliased(OfferedSlot)
+# The end of the invitation's interview's last offered time (removed ones not counted).
+_LAST_OFFERED_END = (
+    select(func.max(_OFFERED.end_at))
+    .where(
+        _OFFERED.interview_id == CandidateInvitation.interview_id,
+        _OFFERED.status == SlotStatus.OFFERED.value,
+    )
+    .correlate(CandidateInvitation)
+    .scalar_subquery()
+)
+
+
+def _last_offered_end(session: Session, interview_id: int) -> datetime | None:
+    """The end (UTC) of the interview's last offered time, removed ones not counted."""
+    return session.execute(
+        select(func.max(OfferedSlot.end_at)).where(
+            OfferedSlot.interview_id == interview_id,
+            OfferedSlot.status == SlotStatus.OFFERED.value,
+        )
+    ).scalar()
+
+
+def _meeting_url(session: Session, booking_id: int) -> str:
+    """The join link of the booking's online meeting, once a provider has made it."""
+    url = session.exec(
+        select(ProviderEventLink.meeting_url)
+        .where(
+            ProviderEventLink.booking_id == booking_id,
+            ProviderEventLink.meeting_url.is_not(None),  # type: ignore[union-attr]
+        )
+        .order_by(ProviderEventLink.id)  # type: ignore[arg-type]
+    ).first()
+    return url or ""
 
 
 def _open_slots(session: Session, interview: Interview, now: datetime) -> list[OfferedSlot]:
@@ -150,14 +206,19 @@ def candidate_view(*, session: Session, token: str, now: datetime) -> CandidateV
     interview = session.get(Interview, invitation.interview_id)
     candidate = session.get(Candidate, invitation.candidate_id)
     assert interview is not None and candidate is not None and invitation.id is not None
-    state = link_state(invitation.status, invitation.expires_at, now)
+    assert interview.id is not None
+    last_end = _last_offered_end(session, interview.id)
+    state = link_state(invitation.status, invitation.expires_at, now, last_offered_end=last_end)
     location = session.get(Location, interview.location_id) if interview.location_id else None
+    job = session.get(Job, interview.job_id) if interview.job_id else None
     booking = _active_booking(session, invitation.id)
     booked = None
+    meeting_url = ""
     if booking is not None:
         slot = session.get(OfferedSlot, booking.slot_id)
-        assert slot is not None and slot.id is not None
+        assert slot is not None and slot.id is not None and booking.id is not None
         booked = OfferedTime(slot.id, slot.start_at, slot.end_at)
+        meeting_url = _meeting_url(session, booking.id)
     open_slots: tuple[OfferedTime, ...] = ()
     if state.usable and interview.status != InterviewStatus.CANCELLED.value:
         open_slots = tuple(
@@ -168,8 +229,8 @@ def candidate_view(*, session: Session, token: str, now: datetime) -> CandidateV
         usable=state.usable and interview.status != InterviewStatus.CANCELLED.value,
         reason=state.reason or ("withdrawn" if interview.status == "cancelled" else ""),
         candidate_name=candidate.name,
-        locale=candidate.locale,
-        time_zone=candidate.time_zone,
+        locale=invitation.locale or candidate.locale,
+        time_zone=invitation.time_zone or candidate.time_zone,
         interview_title=interview.title,
         duration_minutes=interview.duration_minutes,
         status=invitation.status,
@@ -178,7 +239,39 @@ def candidate_view(*, session: Session, token: str, now: datetime) -> CandidateV
         meeting_kind=interview.meeting_kind,
         open_slots=open_slots,
         booked=booked,
+        job_title=job.title if job else "",
+        meeting_url=meeting_url,
+        zone_chosen=invitation.time_zone is not None,
+        valid_until=link_valid_until(invitation.expires_at, last_end),
     )
+
+
+def set_page_preferences(
+    *,
+    session: Session,
+    token: str,
+    locale: str | None = None,
+    time_zone: str | None = None,
+) -> bool:
+    """Remember the language and/or time zone the candidate chose on their link's page
+    (the page and later mails about this invitation follow them). `locale` must be one of
+    Planner's languages and `time_zone` an IANA zone name; InvalidInput otherwise. Returns
+    False for an unknown link (nothing changes)."""
+    if locale is not None and locale not in LOCALES:
+        raise InvalidInput("locale", "not one of the offered languages")
+    if time_zone is not None and not is_time_zone(time_zone):
+        raise InvalidInput("time_zone", "not a known time zone")
+    begin_write(session)
+    invitation = _invitation(session, token)
+    if invitation is None:
+        session.rollback()
+        return False
+    if locale is not None:
+        invitation.locale = locale
+    if time_zone is not None:
+        invitation.time_zone = time_zone
+    session.commit()
+    return True
 
 
 _PARTICIPANTS = select(InterviewParticipant.staff_user_id).where(
@@ -268,6 +361,7 @@ _LOOKUP = (
         OfferedSlot.interview_id,
         OfferedSlot.status,
         OfferedSlot.start_at,
+        _LAST_OFFERED_END,
     )
     .join(Interview, Interview.id == CandidateInvitation.interview_id)  # type: ignore[arg-type]
     .outerjoin(OfferedSlot, OfferedSlot.id == bindparam("slot_id"))  # type: ignore[arg-type]
@@ -349,12 +443,16 @@ def book(*, session: Session, token: str, slot_id: int, now: datetime) -> Result
         session.rollback()
         return Result(Outcome.LINK_INVALID)
     (invitation_id, account_id, interview_id, status, expires_at, interview_status, duration,
-     slot_interview_id, slot_status, slot_start) = row  # fmt: skip
-    if not link_state(status, expires_at, now).usable:
+     slot_interview_id, slot_status, slot_start, last_end) = row  # fmt: skip
+    if not link_state(status, expires_at, now, last_offered_end=last_end).usable:
         session.rollback()
         return Result(Outcome.LINK_INVALID)
     if not can(status, InvitationEvent.BOOK):
+        current = _active_booking(session, invitation_id)
         session.rollback()
+        if current is not None and current.slot_id == slot_id:
+            # The same time asked for again (a double click, a retry, a second tab): done once.
+            return Result(Outcome.BOOKED, current.id)
         return Result(Outcome.ALREADY_BOOKED)
     if slot_interview_id != interview_id:
         session.rollback()
@@ -401,6 +499,13 @@ def book(*, session: Session, token: str, slot_id: int, now: datetime) -> Result
     return Result(Outcome.BOOKED, booking_id)
 
 
+def _usable(session: Session, invitation: CandidateInvitation, now: datetime) -> bool:
+    last_end = _last_offered_end(session, invitation.interview_id)
+    return link_state(
+        invitation.status, invitation.expires_at, now, last_offered_end=last_end
+    ).usable
+
+
 def _clean_comment(comment: str, *, required: bool) -> str:
     text = (comment or "").replace("\x00", "").strip()
     if required and not text:
@@ -415,7 +520,7 @@ def cancel(*, session: Session, token: str, comment: str, now: datetime) -> Resu
     text = _clean_comment(comment, required=True)
     begin_write(session)
     invitation = _invitation(session, token)
-    if invitation is None or not link_state(invitation.status, invitation.expires_at, now).usable:
+    if invitation is None or not _usable(session, invitation, now):
         session.rollback()
         return Result(Outcome.LINK_INVALID)
     assert invitation.id is not None
@@ -464,13 +569,26 @@ def no_fit(*, session: Session, token: str, comment: str, now: datetime) -> Resu
     text = _clean_comment(comment, required=True)
     begin_write(session)
     invitation = _invitation(session, token)
-    if invitation is None or not link_state(invitation.status, invitation.expires_at, now).usable:
+    if invitation is None or not _usable(session, invitation, now):
         session.rollback()
         return Result(Outcome.LINK_INVALID)
     if not can(invitation.status, InvitationEvent.NO_FIT):
         session.rollback()
         return Result(Outcome.ALREADY_BOOKED)
     assert invitation.id is not None
+    if invitation.status == InvitationStatus.NO_FIT.value:
+        latest = session.exec(
+            select(CandidateComment.body)
+            .where(
+                CandidateComment.invitation_id == invitation.id,
+                CandidateComment.kind == CommentKind.NO_FIT.value,
+            )
+            .order_by(CandidateComment.id.desc())  # type: ignore[union-attr]
+        ).first()
+        if latest == text:
+            # The same comment sent again (a double click, a retry, a second tab): kept once.
+            session.rollback()
+            return Result(Outcome.COMMENTED)
     invitation.status = next_status(invitation.status, InvitationEvent.NO_FIT).value
     comment_row = CandidateComment(
         account_id=invitation.account_id,
@@ -507,6 +625,12 @@ def expire_invitations(*, session: Session, now: datetime) -> int:
         select(CandidateInvitation).where(
             CandidateInvitation.expires_at <= now,
             CandidateInvitation.status.in_(("invited", "no_fit", "cancelled")),  # type: ignore[attr-defined]
+            # Never before the last offered time has passed (link_valid_until).
+            ~exists().where(
+                col(OfferedSlot.interview_id) == col(CandidateInvitation.interview_id),
+                col(OfferedSlot.status) == SlotStatus.OFFERED.value,
+                col(OfferedSlot.end_at) > now,
+            ),
         )
     ).all()
     for invitation in rows:

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from planner.domain import mail_content as content
+from planner.domain.booking import link_valid_until
 from planner.domain.ical import (
     AttendeeRole,
     CalendarPerson,
@@ -33,7 +34,7 @@ from planner.domain.ical import (
 from planner.domain.mail import Mailbox, MailContent, build_message, parse_mailbox, sender_domain
 from planner.domain.mail_content import CalendarDelivery, InterviewFacts, Reader
 from planner.domain.sync_status import CALENDAR_PROVIDERS
-from planner.domain.vocabulary import ConnectionStatus, SlotStatus
+from planner.domain.vocabulary import ConnectionStatus, MeetingKind, SlotStatus
 from planner.models import (
     Account,
     Booking,
@@ -43,6 +44,7 @@ from planner.models import (
     CandidateInvitation,
     Interview,
     InterviewParticipant,
+    Job,
     Location,
     OfferedSlot,
     OutboxMessage,
@@ -85,6 +87,7 @@ class _BookingContext:
     booking: Booking
     slot: OfferedSlot
     candidate: Candidate
+    invitation: CandidateInvitation
     organiser: StaffUser
     staff: tuple[_StaffRecipient, ...]
     facts: InterviewFacts
@@ -169,8 +172,21 @@ def _reader_for_staff(user: StaffUser) -> Reader:
     return Reader(name=user.name, locale=user.locale, time_zone=user.time_zone)
 
 
-def _reader_for_candidate(candidate: Candidate) -> Reader:
-    return Reader(name=candidate.name, locale=candidate.locale, time_zone=candidate.time_zone)
+def _reader_for_candidate(
+    candidate: Candidate, invitation: CandidateInvitation | None = None
+) -> Reader:
+    """The candidate as the reader of a mail: in the language and zone chosen on their
+    booking page for this invitation, when they chose one."""
+    return Reader(
+        name=candidate.name,
+        locale=(invitation.locale if invitation else None) or candidate.locale,
+        time_zone=(invitation.time_zone if invitation else None) or candidate.time_zone,
+    )
+
+
+def _job_title(session: Session, interview: Interview) -> str:
+    job = session.get(Job, interview.job_id) if interview.job_id else None
+    return job.title if job else ""
 
 
 def _get(session: Session, model: type, row_id: int, what: str):  # type: ignore[no-untyped-def]
@@ -247,6 +263,7 @@ def _booking_context(
         end=slot.end_at,
         place=_place(session, interview),
         meeting_url=meeting_url if meeting_url is not None else _meeting_url(session, booking_id),
+        job=_job_title(session, interview),
     )
     return _BookingContext(
         account=account,
@@ -254,6 +271,7 @@ def _booking_context(
         booking=booking,
         slot=slot,
         candidate=candidate,
+        invitation=invitation,
         organiser=organiser,
         staff=tuple(staff),
         facts=facts,
@@ -397,7 +415,7 @@ def queue_interview_invitation(*, session: Session, invitation_id: int, link: st
         to=_candidate_box(candidate),
         reply_to=_reply_to(organiser),
         content=content.interview_invitation(
-            _reader_for_candidate(candidate),
+            _reader_for_candidate(candidate, invitation),
             title=interview.title,
             account_name=account.name,
             organiser_name=organiser.name,
@@ -405,7 +423,13 @@ def queue_interview_invitation(*, session: Session, invitation_id: int, link: st
             invitation_text=interview.invitation_text,
             slots=tuple((s.start_at, s.end_at) for s in slots),
             link=link,
-            expires_at=invitation.expires_at,
+            # The link works at least until the last offered time has passed.
+            expires_at=link_valid_until(
+                invitation.expires_at, max((s.end_at for s in slots), default=None)
+            ),
+            job_title=_job_title(session, interview),
+            place=_place(session, interview),
+            online=interview.meeting_kind != MeetingKind.NONE.value,
         ),
     )
     return _record_all(session, [mail])
@@ -425,7 +449,7 @@ def queue_booking_confirmation(
     event link. Returns the number of mails newly queued."""
     ctx = _booking_context(session, booking_id, meeting_url=meeting_url)
     sequence = ctx.interview.ics_sequence if sequence is None else sequence
-    reader = _reader_for_candidate(ctx.candidate)
+    reader = _reader_for_candidate(ctx.candidate, ctx.invitation)
     description = content.event_description(reader, ctx.facts, manage_url=link or "")
     plain = _event(ctx, sequence=sequence, description=description, stamp=utcnow())
     candidate_mail = content.booking_confirmation_for_candidate(
@@ -463,7 +487,7 @@ def queue_booking_cancellation(
     `link` lets the candidate choose another time."""
     ctx = _booking_context(session, booking_id, meeting_url=None)
     sequence = ctx.interview.ics_sequence + 1 if sequence is None else sequence
-    reader = _reader_for_candidate(ctx.candidate)
+    reader = _reader_for_candidate(ctx.candidate, ctx.invitation)
     mails = _booking_mails(
         ctx,
         template="booking_cancellation",
@@ -497,7 +521,7 @@ def queue_slot_removed(
     the staff (CANCEL for those whose calendar got it by mail)."""
     ctx = _booking_context(session, booking_id, meeting_url=None)
     sequence = ctx.interview.ics_sequence + 1 if sequence is None else sequence
-    reader = _reader_for_candidate(ctx.candidate)
+    reader = _reader_for_candidate(ctx.candidate, ctx.invitation)
     if not notify_staff:
         ctx = replace(ctx, staff=())
     mails = _booking_mails(
@@ -547,7 +571,7 @@ def booking_ics(*, session: Session, booking_id: int, link: str | None = None) -
     """The booking's event as a plain .ics file (no METHOD) for "add to calendar", in the
     candidate's language; the same UID and SEQUENCE as the mailed REQUEST."""
     ctx = _booking_context(session, booking_id, meeting_url=None)
-    reader = _reader_for_candidate(ctx.candidate)
+    reader = _reader_for_candidate(ctx.candidate, ctx.invitation)
     description = content.event_description(reader, ctx.facts, manage_url=link or "")
     return download_calendar(
         _event(ctx, sequence=ctx.interview.ics_sequence, description=description, stamp=utcnow())
@@ -642,7 +666,7 @@ def booking_calendar_links(*, session: Session, booking_id: int, link: str | Non
     """The Google Calendar and Outlook "add event" links for a booking, in the candidate's
     language: what the confirmation page offers beside the .ics download."""
     ctx = _booking_context(session, booking_id, meeting_url=None)
-    reader = _reader_for_candidate(ctx.candidate)
+    reader = _reader_for_candidate(ctx.candidate, ctx.invitation)
     description = content.event_description(reader, ctx.facts, manage_url=link or "")
     event = _event(
         ctx, sequence=ctx.interview.ics_sequence, description=description, stamp=utcnow()

@@ -14,14 +14,11 @@ from planner.db import begin_write
 from planner.domain.tokens import hash_token
 from planner.domain.vocabulary import ConnectionStatus
 from planner.integrations.calendar.base import (
+    AddressNotAllowed,
     AuthExpired,
     CalendarInfo,
     Credentials,
-    InvalidRequest,
-    InvalidResponse,
-    NotFoundAtProvider,
     ProviderError,
-    Unavailable,
 )
 from planner.integrations.calendar.registry import provider_for
 from planner.integrations.crypto import credential_cipher, encrypt_credentials
@@ -131,16 +128,18 @@ async def check_caldav(
             raise InvalidInput(
                 "password", "the server refused this username or password (use an app password)"
             ) from None
-        except (InvalidRequest, NotFoundAtProvider, InvalidResponse):
+        except AddressNotAllowed:
             raise InvalidInput(
-                "server_url", "no CalDAV calendar was found at this address; check the URL"
+                "server_url",
+                "this address is on a local or private network, which Planner does not "
+                "connect to; use your calendar server's public address",
             ) from None
-        except Unavailable:
+        except ProviderError:
+            # One message whether nothing listens, something else answers or the server
+            # is slow: what a wrong address gets must not map the network behind it.
             raise InvalidInput(
-                "server_url", "the server cannot be reached at this address right now"
+                "server_url", "no CalDAV calendar answered at this address; check the URL"
             ) from None
-        except ProviderError as exc:
-            raise InvalidInput("server_url", f"the server refused: {exc.message}") from None
         finally:
             close = getattr(provider, "close", None)
             if callable(close):

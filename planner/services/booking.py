@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from planner import routes
 from planner.db import begin_write
 from planner.domain.booking import InvitationEvent, can, link_state, next_status
+from planner.domain.text import UnusableText, normalise_multiline
 from planner.domain.tokens import hash_token
 from planner.domain.vocabulary import (
     BookingStatus,
@@ -401,12 +402,23 @@ def book(*, session: Session, token: str, slot_id: int, now: datetime) -> Result
     return Result(Outcome.BOOKED, booking_id)
 
 
+class CommentTooLong(InvalidInput):
+    """A comment longer than MAX_COMMENT characters: refused whole, never cut."""
+
+    def __init__(self, length: int) -> None:
+        super().__init__("comment", f"at most {MAX_COMMENT} characters (this one has {length})")
+        self.length = length
+
+
 def _clean_comment(comment: str, *, required: bool) -> str:
-    text = (comment or "").replace("\x00", "").strip()
+    try:
+        text = normalise_multiline(comment or "")
+    except UnusableText as exc:
+        raise InvalidInput("comment", str(exc)) from None
     if required and not text:
         raise InvalidInput("comment", "please write a few words")
     if len(text) > MAX_COMMENT:
-        raise InvalidInput("comment", f"at most {MAX_COMMENT} characters")
+        raise CommentTooLong(len(text))
     return text
 
 

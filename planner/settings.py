@@ -185,6 +185,15 @@ class Settings(BaseSettings):
         return self.base_url.startswith("https://") or host in ("localhost", "127.0.0.1")
 
     @property
+    def allowed_origins(self) -> tuple[str, ...]:
+        """The browser origins that may open the websocket and make credentialed CORS
+        requests: the public URL's origin; without PLANNER_PUBLIC_URL, this machine's
+        loopback names on PLANNER_PORT."""
+        if self.public_url:
+            return (self.public_url.rstrip("/"),)
+        return tuple(f"http://{host}:{self.port}" for host in ("localhost", "127.0.0.1", "[::1]"))
+
+    @property
     def trusted_proxy_networks(self) -> tuple[Any, ...]:
         """The trusted_proxies setting as ipaddress networks."""
         import ipaddress

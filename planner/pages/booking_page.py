@@ -147,7 +147,6 @@ def _comment_form() -> rx.Component:
             on_change=S.set_comment,
             rows="5",
             width="100%",
-            max_length=4000,
         ),
         rx.cond(S.comment_error != "", rx.text(S.comment_error, color_scheme="red", role="alert")),
         rx.button(

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from itertools import groupby
 
 import reflex as rx
+from babel.numbers import format_decimal
 
 from planner import routes
 from planner.db import session_scope
@@ -14,6 +15,7 @@ from planner.models.base import utcnow
 from planner.services import booking, notifications
 from planner.services.booking import Outcome
 from planner.services.errors import InvalidInput
+from planner.services.token_limits import unknown_tokens
 from planner.settings import get_settings
 
 
@@ -64,6 +66,16 @@ def _texts(locale: str) -> dict[str, str]:
         "said_no_fit": tr("You told us none of the times fit. You can still choose one."),
         "comment_required": tr("Please write a few words."),
         "minutes": tr("{minutes} minutes", minutes="{minutes}"),
+        "too_many": tr(
+            "Too many links that do not work were opened from your network. "
+            "Please try again in a minute."
+        ),
+        "too_long": tr(
+            "Your comment is too long ({length} characters). Please shorten it to at most "
+            "{max} characters.",
+            length="{length}",
+            max="{max}",
+        ),
     }
 
 
@@ -99,9 +111,18 @@ class BookingPageState(rx.State):
     @rx.event
     def load(self):
         self.notice, self.comment, self.comment_error, self.selected = "", "", "", -1
-        self._refresh()
+        address = self.router.session.client_ip
+        if unknown_tokens.blocked(address):
+            # Too many unknown links from this address: no lookup at all for a while.
+            self.texts = _texts(self.lang)
+            self.loaded, self.view = True, "invalid"
+            self._notice(self.texts["too_many"], "error")
+            return
+        if not self._refresh():
+            unknown_tokens.miss(address)
 
-    def _refresh(self, *, keep_view: bool = False) -> None:
+    def _refresh(self, *, keep_view: bool = False) -> bool:
+        """Show the invitation behind the link; False when the link is unknown."""
         token = self._token()
         now = utcnow()
         with session_scope() as session:
@@ -121,7 +142,7 @@ class BookingPageState(rx.State):
             self.texts = _texts(self.lang)
             self.view = "invalid"
             self._notice(self.texts["link_invalid"], "error")
-            return
+            return False
         self.lang = found.locale
         texts = _texts(found.locale)
         self.texts = texts
@@ -149,7 +170,7 @@ class BookingPageState(rx.State):
         if not found.usable:
             self.view = "invalid"
             self._notice(texts["withdrawn" if found.reason == "withdrawn" else "expired"], "error")
-            return
+            return True
         if found.booked is not None:
             self.view = "booked"
             self.booked_when = format_when(
@@ -158,9 +179,9 @@ class BookingPageState(rx.State):
             )  # fmt: skip
             self.google_url, self.outlook_url = links
             self.ics_url = f"/book/{token}/interview.ics"
-            return
+            return True
         if keep_view:
-            return
+            return True
         self.view = "choose"
         if found.status == "no_fit":
             self._notice(texts["said_no_fit"], "info")
@@ -168,6 +189,7 @@ class BookingPageState(rx.State):
             self._notice(texts["cancelled"], "info")
         if not found.open_slots:
             self._notice(texts["no_times"], "info")
+        return True
 
     @staticmethod
     def _day_and_time(start, end, locale: str, zone: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
@@ -205,7 +227,8 @@ class BookingPageState(rx.State):
 
     @rx.event
     def set_comment(self, value: str):
-        self.comment = value[: booking.MAX_COMMENT]
+        # Kept whole: a comment that is too long is refused with a word, never cut.
+        self.comment = value[: booking.MAX_COMMENT * 50]
         self.comment_error = ""
 
     @rx.event
@@ -224,6 +247,13 @@ class BookingPageState(rx.State):
                 result = action(
                     session=session, token=self._token(), comment=self.comment, now=utcnow()
                 )
+            except booking.CommentTooLong as exc:
+                self.comment_error = (
+                    self.texts["too_long"]
+                    .replace("{length}", format_decimal(exc.length, locale=self.lang))
+                    .replace("{max}", format_decimal(booking.MAX_COMMENT, locale=self.lang))
+                )
+                return
             except InvalidInput:
                 self.comment_error = self.texts["comment_required"]
                 return

@@ -10,13 +10,9 @@ from planner.api.v1.problems import problem_response
 from planner.settings import get_settings
 
 
-class BodyTooLarge(Exception):
-    """The request body passed the limit while it was being read."""
-
-
 class BodySizeLimit:
     """ASGI middleware: a request whose body is larger than `max_bytes` gets a 413 problem
-    document (RFC 9110 15.5.14) before the app reads it: by its Content-Length, or, for a
+    document (RFC 9110 15.5.14) before the app sees it: by its Content-Length, or, for a
     body without one, as soon as the bytes read pass the limit."""
 
     def __init__(self, app: ASGIApp, *, max_bytes: int | None = None) -> None:
@@ -49,29 +45,32 @@ class BodySizeLimit:
             if too_large:
                 await self._refuse(scope, receive, send, limit)
                 return
+        # Read the body first (it is at most `limit` bytes), then hand it to the app.
+        chunks: list[bytes] = []
         seen = 0
-        started = False
-
-        async def counting_receive() -> Message:
-            nonlocal seen
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise BodyTooLarge
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > limit:
                 await self._refuse(scope, receive, send, limit)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
 
 
 def _peer(request: Request) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from planner.db import begin_write
+from planner.domain.text import CONTROL
 from planner.domain.tokens import hash_token
 from planner.domain.vocabulary import ConnectionStatus
 from planner.integrations.calendar.base import (
@@ -100,7 +101,12 @@ def connections_of(*, session: Session, staff_user_id: int) -> list[ConnectionVi
 
 def _check_url(url: str) -> str:
     url = (url or "").strip()
-    if not url.startswith(("https://", "http://")) or len(url) > 500 or " " in url:
+    if (
+        not url.startswith(("https://", "http://"))
+        or len(url) > 500
+        or any(ch.isspace() for ch in url)
+        or CONTROL.search(url)
+    ):
         raise InvalidInput("server_url", "enter the server's address, starting with https://")
     return url
 

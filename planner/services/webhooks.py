@@ -28,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from planner.domain.retry import MAX_DELAY, retry_delay
+from planner.domain.text import CONTROL
 from planner.integrations import outbound
 from planner.integrations.crypto import credential_cipher
 from planner.models import (
@@ -139,7 +140,7 @@ class DeliveryRow:
 
 def _check_url(url: str) -> str:
     url = (url or "").strip()
-    if len(url) > 2000 or any(ord(ch) <= 32 for ch in url):
+    if len(url) > 2000 or any(ord(ch) <= 32 or ch.isspace() for ch in url) or CONTROL.search(url):
         raise InvalidInput("url", "must be one URL without spaces, at most 2000 characters")
     parts = urlsplit(url)
     allowed = ("https",) if get_settings().env == "production" else ("https", "http")

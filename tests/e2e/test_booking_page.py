@@ -94,3 +94,45 @@ def test_a_forged_link_says_so_and_shows_nothing(page: Page, app_url):
     page.goto(f"{app_url}/book/not-a-real-token")
     expect(page.get_by_role("alert")).to_have_text(re.compile("This link is not valid"))
     expect(page.get_by_role("button")).to_have_count(0)
+
+
+def test_a_comment_that_is_too_long_is_refused_with_a_word_not_cut(page: Page, invite):
+    link = invite("Emily Clarke")["Emily Clarke"]
+    page.goto(link)
+    page.get_by_role("button", name="None of these times work for me").click()
+    comment = page.get_by_label("Your comment")
+    comment.fill("x" * 100_000)
+    expect(comment).to_have_value("x" * 100_000)  # nothing cut off in the box
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "Your comment is too long (100,000 characters). Please shorten it to at most "
+        "4,000 characters."
+    )
+    comment.fill("Any evening next week works for me.")
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_text(re.compile("The team has your comment"))).to_be_visible()
+
+
+def _websocket_handshake(app_url: str, origin: str) -> int:
+    """The HTTP status a websocket upgrade of Reflex's event endpoint gets from `origin`."""
+    import base64
+    import os
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(app_url)
+    request = (
+        "GET /_event/?EIO=4&transport=websocket HTTP/1.1\r\n"
+        f"Host: {parts.netloc}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
+        f"Sec-WebSocket-Version: 13\r\nOrigin: {origin}\r\n\r\n"
+    )
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(request.encode("ascii"))
+        status_line = sock.recv(4096).split(b"\r\n", 1)[0].decode("ascii", "replace")
+    return int(status_line.split()[1])
+
+
+def test_the_websocket_accepts_only_the_apps_own_origin(app_url):
+    assert _websocket_handshake(app_url, app_url) == 101
+    assert _websocket_handshake(app_url, "https://evil.example") != 101

@@ -215,3 +215,18 @@ def test_the_candidates_ics_does_not_list_staff_addresses(session):
     assert "astrid@acme.example" not in ics and "acme.example" not in ics
     google, outlook = notifications.booking_calendar_links(session=session, booking_id=booking.id)
     assert "acme.example" not in google + outlook
+
+
+@pytest.mark.parametrize("title", ["Backend\u2028interview", "Back\x85end", "A\x00B"])
+def test_renaming_an_interview_refuses_a_line_break_of_any_kind(session, title):
+    from planner.services import interviews
+
+    account, admin = factories.account_with_admin(session, "Acme", email="astrid@acme.example")
+    interview = factories.add_interview(session, account, admin)
+    with pytest.raises(InvalidInput):
+        interviews.rename_interview(
+            session=session,
+            actor=factories.actor_for(admin, account),
+            interview_id=interview.id,
+            title=title,
+        )

@@ -191,7 +191,7 @@ def _deliveries() -> rx.Component:
 def _undelivered_row(mail: UndeliveredMailView) -> rx.Component:
     return rx.table.row(
         rx.table.cell(mail.failed_at),
-        rx.table.cell(mail.to),
+        rx.table.cell(mail.recipient),
         rx.table.cell(mail.subject),
         rx.table.cell(rx.badge(mail.reason, color_scheme="red")),
     )

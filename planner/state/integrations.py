@@ -53,7 +53,7 @@ class UndeliveredMailView:
     """A mail the outbox gave up on, as the admin reads it."""
 
     failed_at: str
-    to: str
+    recipient: str
     subject: str
     reason: str
 
@@ -116,7 +116,7 @@ class IntegrationsState(rx.State):
         ]
         self.undelivered = [
             UndeliveredMailView(
-                failed_at=_when(m.failed_at), to=m.to, subject=m.subject, reason=m.reason
+                failed_at=_when(m.failed_at), recipient=m.to, subject=m.subject, reason=m.reason
             )
             for m in undelivered
         ]

@@ -236,7 +236,9 @@ def guarded_niquests_session(*, allow_private: bool) -> Any:
     are not allowed at connect time, it follows no redirects (so a Basic-auth header is never
     resent to another host) and reads no proxy or .netrc from the environment."""
     import niquests
-    from niquests.packages.urllib3.contrib.resolver.system import SystemResolver
+    from niquests.packages.urllib3.contrib.resolver.system import (  # type: ignore[import-not-found]
+        SystemResolver,
+    )
 
     class GuardedResolver(SystemResolver):  # type: ignore[misc]
         def getaddrinfo(self, host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:

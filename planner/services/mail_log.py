@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from planner.integrations.mail.devserver import MAILDIR, ReceivedMail, list_received
 from planner.models import OutboxMessage
 from planner.services.actor import Actor, require_admin
-from planner.services.notifications import MAIL_KIND
+from planner.services.notifications import MAIL_KIND, NOTIFICATION_KIND
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,12 +28,14 @@ class UndeliveredMail:
 
 def undelivered_mail(*, session: Session, actor: Actor, limit: int = 50) -> list[UndeliveredMail]:
     """The account's mails that were given up (could not be built, refused by the mail
-    server or out of attempts), newest first; admins only. Raises PermissionDenied."""
+    server or out of attempts), and notifications that could not be turned into mails at
+    all (`to` is then empty and `subject` names the notification), newest first; admins
+    only. Raises PermissionDenied."""
     require_admin(actor)
     rows = session.exec(
         select(OutboxMessage)
         .where(
-            OutboxMessage.kind == MAIL_KIND,
+            col(OutboxMessage.kind).in_((MAIL_KIND, NOTIFICATION_KIND)),
             OutboxMessage.account_id == actor.account_id,
             col(OutboxMessage.done_at).is_not(None),
             col(OutboxMessage.last_error).is_not(None),
@@ -45,8 +47,8 @@ def undelivered_mail(*, session: Session, actor: Actor, limit: int = 50) -> list
         UndeliveredMail(
             id=row.id or 0,
             to=str(row.payload.get("to") or ""),
-            subject=str(row.payload.get("subject") or ""),
-            template=str(row.payload.get("template") or ""),
+            subject=str(row.payload.get("subject") or row.payload.get("name") or ""),
+            template=str(row.payload.get("template") or row.payload.get("name") or ""),
             reason=(row.last_error or "").removeprefix("gave up: "),
             failed_at=row.done_at or row.created_at,
         )

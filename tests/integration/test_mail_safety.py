@@ -230,3 +230,14 @@ def test_renaming_an_interview_refuses_a_line_break_of_any_kind(session, title):
             interview_id=interview.id,
             title=title,
         )
+
+
+def test_a_notification_that_could_not_be_rendered_is_listed_too(session):
+    account, admin = factories.account_with_admin(session, "Acme", email="astrid@acme.example")
+    notifications.request(
+        session=session, name="booking_confirmation", account_id=account.id, booking_id=987654
+    )
+    session.commit()
+    notifications.render_requested(session=session)
+    [failed] = mail_log.undelivered_mail(session=session, actor=factories.actor_for(admin, account))
+    assert failed.subject == "booking_confirmation" and "NotFound" in failed.reason

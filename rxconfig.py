@@ -13,6 +13,15 @@ if os.environ.get("PLANNER_REDIS_URL"):
     # Several web processes share Reflex state through Redis.
     _options["redis_url"] = os.environ["PLANNER_REDIS_URL"]
 
+# Only the app's own origin may open the websocket or make credentialed CORS requests
+# (Reflex allows any origin by default). Invalid settings are reported when the app starts.
+try:
+    from planner.settings import load_settings
+
+    _options["cors_allowed_origins"] = list(load_settings().allowed_origins)
+except Exception:  # noqa: BLE001 - planner.planner refuses to start with the clear message
+    _options["cors_allowed_origins"] = []
+
 config = rx.Config(
     app_name="planner",
     telemetry_enabled=False,

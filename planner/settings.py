@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -75,6 +76,20 @@ class Settings(BaseSettings):
     calendar_lease_seconds: int = Field(default=120, ge=1, le=3600)
     # The demo's embedded CalDAV server (Radicale) in development; 0 = do not start it.
     demo_radicale_port: int = Field(default=5232, ge=0, le=65535)
+    # Outbound requests to tenant-chosen URLs go to public addresses only (see
+    # planner/integrations/outbound.py). A CalDAV server on the customer's own network needs
+    # caldav_allow_private; unset, it is on in development and test (the demo Radicale and
+    # the tests run on 127.0.0.1) and off in production.
+    caldav_allow_private: bool | None = None
+    webhook_allow_private: bool = False
+    # Per webhook request (connect, send, answer), and how many receivers are served at once.
+    webhook_timeout_seconds: float = Field(default=10, gt=0, le=120)
+    webhook_concurrency: int = Field(default=8, ge=1, le=100)
+    # Comma-separated addresses or networks of reverse proxies whose X-Forwarded-Proto and
+    # X-Forwarded-For are believed (a TLS-terminating proxy in front of the app).
+    trusted_proxies: str = ""
+    # Largest request body the API accepts (bytes); larger ones get a 413.
+    max_request_bytes: int = Field(default=1_000_000, ge=1_000, le=100_000_000)
 
     @field_validator("default_time_zone")
     @classmethod
@@ -129,7 +144,64 @@ class Settings(BaseSettings):
             )
         if self.env != "development" and len(self.secret_key) < 32:
             raise ValueError("PLANNER_SECRET_KEY must be at least 32 characters")
+        if self.env == "production" and not self.credential_keys.strip():
+            raise ValueError(
+                "PLANNER_CREDENTIAL_KEYS must be set in production (Fernet keys, not derived "
+                "from the secret key)"
+            )
+        if self.env == "production" and not self.cookies_secure:
+            raise ValueError(
+                "PLANNER_PUBLIC_URL must be an https:// address in production (session "
+                "cookies are Secure)"
+            )
         return self
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        import ipaddress
+
+        for item in filter(None, (v.strip() for v in value.split(","))):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an address or network") from None
+        return value
+
+    @property
+    def caldav_private_allowed(self) -> bool:
+        """Whether CalDAV servers on loopback or private addresses may be used."""
+        if self.caldav_allow_private is not None:
+            return self.caldav_allow_private
+        return self.env != "production"
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Whether the session cookie is always Secure: in production, where the public
+        URL is https (or localhost, which browsers treat as a secure origin)."""
+        if self.env != "production":
+            return False
+        host = self.base_url.split("://", 1)[1].split(":", 1)[0].split("/", 1)[0]
+        return self.base_url.startswith("https://") or host in ("localhost", "127.0.0.1")
+
+    @property
+    def allowed_origins(self) -> tuple[str, ...]:
+        """The browser origins that may open the websocket and make credentialed CORS
+        requests: the public URL's origin; without PLANNER_PUBLIC_URL, this machine's
+        loopback names on PLANNER_PORT."""
+        if self.public_url:
+            return (self.public_url.rstrip("/"),)
+        return tuple(f"http://{host}:{self.port}" for host in ("localhost", "127.0.0.1", "[::1]"))
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[Any, ...]:
+        """The trusted_proxies setting as ipaddress networks."""
+        import ipaddress
+
+        return tuple(
+            ipaddress.ip_network(item, strict=False)
+            for item in filter(None, (v.strip() for v in self.trusted_proxies.split(",")))
+        )
 
     @property
     def base_url(self) -> str:

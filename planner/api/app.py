@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 
 from planner import routes
+from planner.api import guards
 from planner.api.booking_routes import booking_routes
 from planner.api.oauth_routes import oauth_routes
 from planner.api.v1.app import PREFIX as API_V1
@@ -39,22 +40,13 @@ def session_token_from_cookie_header(header: str | None) -> str | None:
     return morsel.value if morsel else None
 
 
-def _same_origin(request: Request) -> bool:
-    """Refuse cross-site form posts: the Origin (when the browser sends it) must be ours."""
-    origin = request.headers.get("origin")
-    if origin is None or origin == "null":
-        return origin is None
-    host = request.headers.get("host", "")
-    return origin.split("://", 1)[-1] == host
-
-
 def _redirect(location: str) -> RedirectResponse:
     return RedirectResponse(location, status_code=303)
 
 
 async def sign_in(request: Request) -> Response:
     """POST /auth/signin from the sign-in form: set the session cookie and go on."""
-    if not _same_origin(request):
+    if not guards.same_origin(request):
         return _redirect(routes.sign_in_url(error="origin"))
     if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
         return _redirect(routes.sign_in_url(error="invalid"))
@@ -72,7 +64,7 @@ async def sign_in(request: Request) -> Response:
                 email=email,
                 password=password,
                 now=utcnow(),
-                client_address=request.client.host if request.client else "",
+                client_address=guards.client_address(request),
                 user_agent=request.headers.get("user-agent", ""),
             )
 
@@ -89,16 +81,19 @@ async def sign_in(request: Request) -> Response:
         max_age=auth.SESSION_ABSOLUTE_DAYS * 24 * 3600,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=guards.cookie_secure(request),
         path="/",
     )
     return response
 
 
 async def sign_out(request: Request) -> Response:
-    """POST /auth/signout: end the server-side session and clear the cookie."""
+    """POST /auth/signout: end the server-side session and clear the cookie. A post from
+    another site (no same-origin proof) changes nothing: it must not sign anyone out."""
+    if not guards.same_origin(request):
+        return _redirect("/")
     token = session_token_from_cookie_header(request.headers.get("cookie"))
-    if _same_origin(request) and token:
+    if token:
 
         def end() -> None:
             with session_scope() as session:
@@ -106,7 +101,13 @@ async def sign_out(request: Request) -> Response:
 
         await run_in_threadpool(end)
     response = _redirect(routes.sign_in_url(error="signed_out"))
-    response.delete_cookie(routes.SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    response.delete_cookie(
+        routes.SESSION_COOKIE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=guards.cookie_secure(request),
+    )
     return response
 
 
@@ -132,7 +133,7 @@ def build_api() -> Starlette:
             Route(routes.AUTH_SIGN_IN, sign_in, methods=["POST"]),
             Route(routes.AUTH_SIGN_OUT, sign_out, methods=["POST"]),
             Route(routes.HEALTH, health, methods=["GET"]),
-            Mount(API_V1, app=build_v1()),
+            Mount(API_V1, app=guards.BodySizeLimit(build_v1())),
             *booking_routes(),
             *oauth_routes(),
         ]

@@ -12,6 +12,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from planner import routes
+from planner.api import guards
 from planner.db import session_scope
 from planner.domain.vocabulary import LOCALES
 from planner.i18n.dates import find_time_zone, is_time_zone
@@ -20,11 +21,14 @@ from planner.pages.booking_page import render
 from planner.services import booking, notifications
 from planner.services.booking import Outcome
 from planner.services.errors import InvalidInput
+from planner.services.token_limits import unknown_tokens
 from planner.settings import get_settings
 from planner.state import booking_page as views
 
 log = logging.getLogger(__name__)
-MAX_FORM_BYTES = 20_000
+# Room for a comment far over MAX_COMMENT in any script (4 URL-encoded bytes per character),
+# so that it is read and refused with a message instead of being dropped.
+MAX_FORM_BYTES = 512_000
 MAX_TOKEN = 200
 # The link carries a secret: never leak it to other sites, caches or search engines.
 # ("same-origin", not "no-referrer": with no-referrer, browsers send `Origin: null` on the
@@ -66,6 +70,20 @@ def _same_origin(request: Request) -> bool:
     return origin != "null" and origin.split("://", 1)[-1] == request.headers.get("host", "")
 
 
+def _too_many_unknown(request: Request) -> Response | None:
+    """429 with Retry-After when this address presented too many unknown links lately
+    (guessing links costs the guesser, never candidates with real links)."""
+    wait = unknown_tokens.blocked(guards.client_address(request))
+    if not wait:
+        return None
+    locale = preferred_locale(request.headers.get("accept-language"))
+    return HTMLResponse(
+        render(views.dead_end("too_many", locale)),
+        status_code=429,
+        headers={**PRIVATE_HEADERS, "Retry-After": str(wait)},
+    )
+
+
 def _token(request: Request) -> str:
     return str(request.path_params["token"])[:MAX_TOKEN]
 
@@ -81,35 +99,46 @@ def _back(token: str, **query: str) -> RedirectResponse:
     return RedirectResponse(f"/book/{token}{suffix}", status_code=303, headers=PRIVATE_HEADERS)
 
 
+def _load_page(
+    token: str, *, asked: str = "", done: str = "", zone_query: str = "", comment: str = ""
+) -> views.BookingPage | None:
+    """The page a link shows now (None: no such link); runs in a worker thread."""
+    now = utcnow()
+    with session_scope() as session:
+        found = booking.candidate_view(session=session, token=token, now=now)
+        if found is None:
+            return None
+        links = ("", "")
+        if found.usable and found.booked is not None:
+            booking_id = booking.active_booking_id(session=session, token=token)
+            if booking_id is not None:
+                links = notifications.booking_calendar_links(
+                    session=session,
+                    booking_id=booking_id,
+                    link=routes.booking_url(get_settings().base_url, token),
+                )
+    return views.booking_page(
+        found, token=token, asked=asked, done=done, zone_query=zone_query,
+        calendar_links=links, comment=comment,
+    )  # fmt: skip
+
+
 async def booking_page(request: Request) -> Response:
     """GET /book/{token}: the view the link shows now, complete in the first response."""
     token = _token(request)
+    refused = _too_many_unknown(request)
+    if refused is not None:
+        return refused
     asked = request.query_params.get("view", "")[:20]
     done = request.query_params.get("done", "")[:40]
     zone_query = request.query_params.get("q", "")[:100]
 
     def load() -> views.BookingPage | None:
-        now = utcnow()
-        with session_scope() as session:
-            found = booking.candidate_view(session=session, token=token, now=now)
-            if found is None:
-                return None
-            links = ("", "")
-            if found.usable and found.booked is not None:
-                booking_id = booking.active_booking_id(session=session, token=token)
-                if booking_id is not None:
-                    links = notifications.booking_calendar_links(
-                        session=session,
-                        booking_id=booking_id,
-                        link=routes.booking_url(get_settings().base_url, token),
-                    )
-        return views.booking_page(
-            found, token=token, asked=asked, done=done, zone_query=zone_query,
-            calendar_links=links,
-        )  # fmt: skip
+        return _load_page(token, asked=asked, done=done, zone_query=zone_query)
 
     page = await run_in_threadpool(load)
     if page is None:
+        unknown_tokens.miss(guards.client_address(request))
         locale = preferred_locale(request.headers.get("accept-language"))
         return _html(views.dead_end("invalid", locale), status_code=404)
     return _html(page, status_code=410 if page.view in ("expired", "withdrawn") else 200)
@@ -169,7 +198,13 @@ def _comment_route(action, view: str):  # type: ignore[no-untyped-def]
 
         result = await run_in_threadpool(attempt)
         if isinstance(result, str):
-            return _back(token, view=view, done=result)
+            # Shown at once with what the candidate wrote, so a too-long comment is not lost.
+            page = await run_in_threadpool(
+                lambda: _load_page(token, asked=view, done=result, comment=comment)
+            )
+            if page is None:
+                return _back(token)
+            return _html(page, status_code=422)
         done = {
             Outcome.CANCELLED: "cancelled",
             Outcome.COMMENTED: "commented",
@@ -231,6 +266,9 @@ async def preferences(request: Request) -> Response:
 async def booking_calendar_file(request: Request) -> Response:
     """GET /book/{token}/interview.ics: the booked interview for "add to calendar"."""
     token = _token(request)
+    refused = _too_many_unknown(request)
+    if refused is not None:
+        return refused
 
     def load() -> bytes | None:
         with session_scope() as session:
@@ -242,6 +280,7 @@ async def booking_calendar_file(request: Request) -> Response:
 
     body = await run_in_threadpool(load)
     if body is None:
+        unknown_tokens.miss(guards.client_address(request))
         locale = preferred_locale(request.headers.get("accept-language"))
         return _html(views.dead_end("not_found", locale), status_code=404)
     return Response(

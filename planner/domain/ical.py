@@ -8,8 +8,12 @@ from urllib.parse import urlencode
 
 from icalendar import Calendar, Event, vCalAddress
 
+from planner.domain.text import normalise_multiline
+
 PRODID = "-//Planner//Interview scheduler//EN"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+# C0 and C1 controls, DEL and the Unicode line/paragraph separators: everything the e-mail
+# library treats as a line break in a header, and more (planner/domain/text.py).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 # An addr-spec without whitespace, control characters, quotes, angle brackets or separators
 # that would let it escape a mailto: value or a header.
 _ADDRESS = re.compile(r"^[^\s\"<>(),;:\\\[\]@]+@[^\s\"<>(),;:\\\[\]@]+$")
@@ -28,8 +32,9 @@ class AttendeeRole(StrEnum):
 
 
 def single_line(text: str) -> str:
-    """Text with every run of control characters (CR, LF, tab, NUL...) turned into one space."""
-    return _CONTROL.sub(" ", text).strip()
+    """Text with every run of control characters (CR, LF, tab, NUL, NEL, U+2028...) turned
+    into one space, and lone surrogates (not encodable) replaced."""
+    return _CONTROL.sub(" ", text).encode("utf-8", "replace").decode("utf-8").strip()
 
 
 def checked_address(address: str) -> str:
@@ -110,7 +115,10 @@ def _event(event: InterviewEvent, *, cancelled: bool) -> Event:
         attendees=attendees,
     )
     if event.description:
-        built.add("description", event.description)
+        built.add(
+            "description",
+            normalise_multiline(event.description.encode("utf-8", "replace").decode("utf-8")),
+        )
     if event.location:
         built.add("location", single_line(event.location))
     if event.url and event.url.startswith(("https://", "http://")):

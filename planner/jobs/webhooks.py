@@ -4,8 +4,6 @@ import asyncio
 import logging
 from typing import Any
 
-import httpx
-
 from planner.db import session_scope
 from planner.models.base import utcnow
 from planner.services import webhooks
@@ -18,8 +16,7 @@ POLL_SECONDS = frozenset({5, 15, 25, 35, 45, 55})
 
 def _deliver_batches(max_batches: int) -> webhooks.DeliveryReport:
     delivered = retrying = given_up = 0
-    timeout = httpx.Timeout(webhooks.TIMEOUT_SECONDS)
-    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+    with webhooks.delivery_client() as client:
         for _ in range(max_batches):
             with session_scope() as session:
                 report = webhooks.deliver_due(session=session, client=client, now=utcnow())

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from planner.services.booking import MAX_COMMENT
 from planner.state.booking_page import BookingPage, DayChoices, TimeChoice
 
 H = Markup
@@ -144,8 +143,8 @@ def _comment_form(page: BookingPage, *, action: str, intro: str, submit: str, ba
         '{heading}{notice}<p id="comment-hint">{intro}</p>'
         '<form method="post" action="{base}/{action}">'
         '<label for="comment">{label}</label>'
-        '<textarea id="comment" name="comment" rows="5" maxlength="{limit}" required '
-        'aria-describedby="{described}"{invalid}></textarea>{error}'
+        '<textarea id="comment" name="comment" rows="5" required '
+        'aria-describedby="{described}"{invalid}>{comment}</textarea>{error}'
         '<button type="submit" class="btn{danger}">{submit}</button></form>{back_link}'
     ).format(
         heading=_heading(page),
@@ -154,7 +153,7 @@ def _comment_form(page: BookingPage, *, action: str, intro: str, submit: str, ba
         base=_base(page),
         action=action,
         label=t["comment_label"],
-        limit=MAX_COMMENT,
+        comment=page.comment,
         described=described,
         invalid=H(' aria-invalid="true"') if page.comment_error else H(""),
         error=error,
@@ -268,6 +267,7 @@ def _dead_end(page: BookingPage) -> Markup:
         "expired": "expired",
         "withdrawn": "withdrawn",
         "not_found": "not_found",
+        "too_many": "too_many",
     }[page.view]
     title = H('<p class="facts">{}</p>').format(page.title) if page.title else H("")
     return H('{}{}<p class="notice error">{}</p>').format(
@@ -277,7 +277,7 @@ def _dead_end(page: BookingPage) -> Markup:
 
 def _body(page: BookingPage) -> Markup:
     t = page.texts
-    if page.view in ("invalid", "expired", "withdrawn", "not_found"):
+    if page.view in ("invalid", "expired", "withdrawn", "not_found", "too_many"):
         return _dead_end(page)
     base = _base(page)
     views = {

@@ -1,4 +1,5 @@
-"""The Integrations admin page: API keys, webhook URLs and their recent deliveries."""
+"""The Integrations admin page: API keys, webhook URLs, their recent deliveries and the
+mails that could not be delivered."""
 
 import reflex as rx
 
@@ -8,6 +9,7 @@ from planner.state.integrations import (
     DeliveryView,
     EndpointView,
     IntegrationsState,
+    UndeliveredMailView,
 )
 
 ROUTE = "/admin/integrations"
@@ -140,11 +142,13 @@ def _webhooks() -> rx.Component:
                 value=S.new_url,
                 on_change=S.set_new_url,
                 aria_label="Webhook URL",
-                width="420px",
+                width="100%",
+                style={"max_width": "420px"},
             ),
             rx.button("Add URL", on_click=S.add_endpoint),
             spacing="2",
             wrap="wrap",
+            width="100%",
         ),
         rx.hstack(rx.foreach(S.events, _event_choice), spacing="4", wrap="wrap"),
         rx.cond(
@@ -186,6 +190,32 @@ def _deliveries() -> rx.Component:
     )
 
 
+def _undelivered_row(mail: UndeliveredMailView) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(mail.failed_at),
+        rx.table.cell(mail.recipient),
+        rx.table.cell(mail.subject),
+        rx.table.cell(rx.badge(mail.reason, color_scheme="red")),
+    )
+
+
+def _undelivered() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Undelivered mail", size="4", as_="h2"),
+        rx.cond(
+            S.undelivered.length() == 0,
+            empty_state("No undelivered mail", "Mails Planner had to give up on show here."),
+            _table(
+                "Mails that could not be delivered",
+                ("When", "To", "Subject", "Why"),
+                rx.foreach(S.undelivered, _undelivered_row),
+            ),
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
 def integrations_page() -> rx.Component:
     return page_shell(
         "Integrations",
@@ -202,6 +232,7 @@ def integrations_page() -> rx.Component:
                     _keys(),
                     _webhooks(),
                     _deliveries(),
+                    _undelivered(),
                     spacing="6",
                     width="100%",
                 ),

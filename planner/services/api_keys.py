@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from planner.domain.text import UnusableText, check_line
 from planner.domain.tokens import hash_token
 from planner.domain.vocabulary import Role
 from planner.models import Account, ApiKey, StaffUser
@@ -56,8 +57,11 @@ def new_api_key() -> tuple[str, str]:
 def create_api_key(*, session: Session, actor: Actor, name: str, now: datetime) -> CreatedApiKey:
     """Create a key for the actor's account (admins only); the API will act as the actor."""
     require_admin(actor)
-    name = (name or "").strip()
-    if not name or len(name) > 100 or any(ord(ch) < 32 for ch in name):
+    try:
+        name = check_line(name or "")
+    except UnusableText:
+        raise InvalidInput("name", "must be one line of 1 to 100 characters") from None
+    if not name or len(name) > 100:
         raise InvalidInput("name", "must be one line of 1 to 100 characters")
     key, prefix = new_api_key()
     row = ApiKey(

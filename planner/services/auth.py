@@ -1,4 +1,5 @@
-"""Staff sign-in: argon2 passwords, server-side sessions, throttled failures."""
+"""Staff sign-in: argon2 passwords, server-side sessions, failures backed off per account
+and address."""
 
 import logging
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
+from planner.domain.text import without_nul
 from planner.domain.tokens import hash_token, new_token
 from planner.domain.vocabulary import Role
 from planner.models import Account, SignInAttempt, StaffSession, StaffUser
@@ -51,31 +53,28 @@ class SignedIn:
     expires_at: datetime
 
 
-def _recent_failures(session: Session, *, email: str, client_address: str, now: datetime) -> int:
+def _backoff(session: Session, *, email: str, client_address: str, now: datetime) -> timedelta:
+    """How long this e-mail may not be tried again from this address: nothing for the first
+    PLANNER_SIGNIN_MAX_FAILURES recent failures of the pair, then 2, 4, 8... seconds after
+    the last one, at most the window. Only the account *and* address together are slowed:
+    someone else's wrong tries neither lock the real user out of their account nor lock out
+    everyone behind a shared address."""
     settings = get_settings()
-    since = now - timedelta(minutes=settings.signin_window_minutes)
-    by_email = session.exec(
-        select(func.count())
-        .select_from(SignInAttempt)
-        .where(
+    window = timedelta(minutes=settings.signin_window_minutes)
+    count, last = session.exec(
+        select(func.count(), func.max(SignInAttempt.attempted_at)).where(
             SignInAttempt.email == email,
+            SignInAttempt.client_address == client_address,
             SignInAttempt.succeeded == False,  # noqa: E712 - SQL expression
-            SignInAttempt.attempted_at >= since,
+            SignInAttempt.attempted_at >= now - window,
         )
     ).one()
-    by_address = 0
-    if client_address:
-        by_address = session.exec(
-            select(func.count())
-            .select_from(SignInAttempt)
-            .where(
-                SignInAttempt.client_address == client_address,
-                SignInAttempt.succeeded == False,  # noqa: E712 - SQL expression
-                SignInAttempt.attempted_at >= since,
-            )
-        ).one()
-    # One address may try several accounts a little more often than one account is tried.
-    return max(by_email, by_address // 4)
+    if count < settings.signin_max_failures or last is None:
+        return timedelta(0)
+    if last.tzinfo is None:
+        last = last.replace(tzinfo=now.tzinfo)
+    delay = min(timedelta(seconds=2 ** min(count - settings.signin_max_failures + 1, 20)), window)
+    return max(timedelta(0), last + delay - now)
 
 
 def sign_in(
@@ -89,18 +88,21 @@ def sign_in(
 ) -> SignedIn:
     """Check the credentials and open a session; throttles repeated failures.
 
-    Raises SignInThrottled before checking anything when too many recent tries failed,
-    and SignInRefused (never saying whether the e-mail exists) on a wrong password."""
-    settings = get_settings()
+    Raises SignInThrottled before checking anything while this e-mail is backed off for
+    this client address (see _backoff), and SignInRefused (never saying whether the e-mail
+    exists) on a wrong password."""
     email = normalise_email(email)[:320]
-    client_address = client_address[:64]
-    if _recent_failures(session, email=email, client_address=client_address, now=now) >= (
-        settings.signin_max_failures
-    ):
-        log.info("sign-in throttled for an address or e-mail")
+    client_address = without_nul(client_address)[:64]
+    if without_nul(email) != email:
+        # No address holds a NUL (and PostgreSQL could not even compare it): refused like an
+        # unknown e-mail, after the same work.
+        password_matches(None, password)
+        raise SignInRefused("Wrong e-mail or password.")
+    wait = _backoff(session, email=email, client_address=client_address, now=now)
+    if wait > timedelta(0):
+        log.info("sign-in backed off for %d s", wait.total_seconds())
         raise SignInThrottled(
-            "Too many failed sign-ins. Wait "
-            f"{settings.signin_window_minutes} minutes and try again."
+            f"Too many failed sign-ins. Wait {int(wait.total_seconds()) + 1} seconds and try again."
         )
     user = session.exec(select(StaffUser).where(StaffUser.email == email)).first()
     ok = password_matches(user.password_hash if user else None, password)

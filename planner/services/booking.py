@@ -21,6 +21,7 @@ from planner.domain.booking import (
     link_valid_until,
     next_status,
 )
+from planner.domain.text import UnusableText, normalise_multiline
 from planner.domain.tokens import hash_token
 from planner.domain.vocabulary import (
     LOCALES,
@@ -506,12 +507,23 @@ def _usable(session: Session, invitation: CandidateInvitation, now: datetime) ->
     ).usable
 
 
+class CommentTooLong(InvalidInput):
+    """A comment longer than MAX_COMMENT characters: refused whole, never cut."""
+
+    def __init__(self, length: int) -> None:
+        super().__init__("comment", f"at most {MAX_COMMENT} characters (this one has {length})")
+        self.length = length
+
+
 def _clean_comment(comment: str, *, required: bool) -> str:
-    text = (comment or "").replace("\x00", "").strip()
+    try:
+        text = normalise_multiline(comment or "")
+    except UnusableText as exc:
+        raise InvalidInput("comment", str(exc)) from None
     if required and not text:
         raise InvalidInput("comment", "please write a few words")
     if len(text) > MAX_COMMENT:
-        raise InvalidInput("comment", f"at most {MAX_COMMENT} characters")
+        raise CommentTooLong(len(text))
     return text
 
 

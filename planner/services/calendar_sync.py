@@ -369,6 +369,8 @@ def record_outcomes(*, session: Session, outcomes: list[PollOutcome], now: datet
                 else ConnectionStatus.ERROR.value
             )
             if new_status != connection.status:
+                # `failed_at` makes each ok -> failed transition its own event: the same
+                # message again after a recovery is a new failure, not a duplicate.
                 webhooks.record(
                     session=session,
                     account_id=connection.account_id,
@@ -379,6 +381,7 @@ def record_outcomes(*, session: Session, outcomes: list[PollOutcome], now: datet
                         "provider": connection.provider,
                         "status": new_status,
                         "error": error,
+                        "failed_at": outcome.finished_at.isoformat().replace("+00:00", "Z"),
                     },
                 )
                 log.warning(

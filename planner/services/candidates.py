@@ -6,6 +6,7 @@ from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from planner.domain.text import without_nul
 from planner.models import Candidate, Job
 from planner.services.actor import Actor, owned
 from planner.services.errors import InvalidInput
@@ -41,7 +42,7 @@ def list_candidates(
         .join(Job, Job.id == Candidate.job_id, isouter=True)  # type: ignore[arg-type]
         .where(Candidate.account_id == actor.account_id)
     )
-    needle = search.strip().lower()[:200]
+    needle = without_nul(search).strip().lower()[:200]
     if needle:
         pattern = f"%{like_escape(needle)}%"
         query = query.where(

@@ -11,17 +11,15 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from planner.db import begin_write
+from planner.domain.text import CONTROL
 from planner.domain.tokens import hash_token
 from planner.domain.vocabulary import ConnectionStatus
 from planner.integrations.calendar.base import (
+    AddressNotAllowed,
     AuthExpired,
     CalendarInfo,
     Credentials,
-    InvalidRequest,
-    InvalidResponse,
-    NotFoundAtProvider,
     ProviderError,
-    Unavailable,
 )
 from planner.integrations.calendar.registry import provider_for
 from planner.integrations.crypto import credential_cipher, encrypt_credentials
@@ -103,7 +101,12 @@ def connections_of(*, session: Session, staff_user_id: int) -> list[ConnectionVi
 
 def _check_url(url: str) -> str:
     url = (url or "").strip()
-    if not url.startswith(("https://", "http://")) or len(url) > 500 or " " in url:
+    if (
+        not url.startswith(("https://", "http://"))
+        or len(url) > 500
+        or any(ch.isspace() for ch in url)
+        or CONTROL.search(url)
+    ):
         raise InvalidInput("server_url", "enter the server's address, starting with https://")
     return url
 
@@ -131,16 +134,18 @@ async def check_caldav(
             raise InvalidInput(
                 "password", "the server refused this username or password (use an app password)"
             ) from None
-        except (InvalidRequest, NotFoundAtProvider, InvalidResponse):
+        except AddressNotAllowed:
             raise InvalidInput(
-                "server_url", "no CalDAV calendar was found at this address; check the URL"
+                "server_url",
+                "this address is on a local or private network, which Planner does not "
+                "connect to; use your calendar server's public address",
             ) from None
-        except Unavailable:
+        except ProviderError:
+            # One message whether nothing listens, something else answers or the server
+            # is slow: what a wrong address gets must not map the network behind it.
             raise InvalidInput(
-                "server_url", "the server cannot be reached at this address right now"
+                "server_url", "no CalDAV calendar answered at this address; check the URL"
             ) from None
-        except ProviderError as exc:
-            raise InvalidInput("server_url", f"the server refused: {exc.message}") from None
         finally:
             close = getattr(provider, "close", None)
             if callable(close):

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from planner.domain.text import UnusableText, check_line
 from planner.domain.vocabulary import BookingStatus, InterviewStatus, SlotStatus
 from planner.models import (
     Booking,
@@ -57,8 +58,11 @@ def rename_interview(
 ) -> InterviewRow:
     """Change an interview's title."""
     interview = owned(actor, session.get(Interview, interview_id), "Interview")
-    title = title.strip()
-    if not title or len(title) > 200 or any(ch in title for ch in "\r\n"):
+    try:
+        title = check_line(title)
+    except UnusableText:
+        raise InvalidInput("title", "must be one line of 1 to 200 characters") from None
+    if not title or len(title) > 200:
         raise InvalidInput("title", "must be one line of 1 to 200 characters")
     interview.title = title
     session.commit()

@@ -25,11 +25,13 @@ from planner.domain.ical import (
     InterviewEvent,
     Method,
     cancel_calendar,
+    checked_address,
     download_calendar,
     event_uid,
     google_calendar_url,
     outlook_calendar_url,
     request_calendar,
+    single_line,
 )
 from planner.domain.mail import Mailbox, MailContent, build_message, parse_mailbox, sender_domain
 from planner.domain.mail_content import CalendarDelivery, InterviewFacts, Reader
@@ -154,18 +156,54 @@ def _record(session: Session, mail: _Outgoing, *, sender: Mailbox, now: datetime
     )
 
 
+def _record_unbuildable(session: Session, mail: _Outgoing, *, now: datetime, reason: str) -> None:
+    """A mail that cannot be built (an address or text no mail header can carry; refused at
+    input, so only old or imported rows) is recorded as a failed outbox row, never dropped in
+    silence: staff see it among the undelivered mails (outbox.undelivered_mail)."""
+    _insert(
+        session,
+        {
+            "account_id": mail.account_id,
+            "kind": MAIL_KIND,
+            "payload": {
+                "template": mail.template,
+                "lang": mail.content.lang,
+                "to": single_line(mail.to.email)[:320],
+                "subject": single_line(mail.content.subject)[:250],
+                "method": mail.method.value if mail.method else None,
+            },
+            "dedupe_key": mail.dedupe_key,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "last_error": f"gave up: the mail could not be built ({reason})"[:2000],
+            "message_id": None,
+            "done_at": now,
+            "created_at": now,
+        },
+    )
+
+
 def _record_all(session: Session, mails: list[_Outgoing]) -> int:
     sender = _sender()
     now = utcnow()
     stored = 0
     for mail in mails:
         try:
-            stored += _record(session, mail, sender=sender, now=now)
-        except ValueError:
-            # An address that cannot be put in a header (refused at input, so only old or
-            # imported rows): skip this recipient, keep the others.
-            log.warning("mail %s not queued: unusable recipient address", mail.dedupe_key)
+            with session.begin_nested():
+                stored += _record(session, mail, sender=sender, now=now)
+        except (ValueError, UnicodeError) as exc:
+            log.warning("mail %s not built: %s", mail.dedupe_key, type(exc).__name__)
+            _record_unbuildable(session, mail, now=now, reason=_unbuildable_reason(exc))
     return stored
+
+
+def _unbuildable_reason(exc: Exception) -> str:
+    if isinstance(exc, UnicodeError):
+        return "text with invalid characters"
+    text = str(exc)
+    if "e-mail address" in text:
+        return "unusable recipient address"
+    return "text no mail header can carry"
 
 
 def _reader_for_staff(user: StaffUser) -> Reader:
@@ -279,10 +317,17 @@ def _booking_context(
 
 
 def _event(
-    ctx: _BookingContext, *, sequence: int, description: str, stamp: datetime
+    ctx: _BookingContext,
+    *,
+    sequence: int,
+    description: str,
+    stamp: datetime,
+    for_candidate: bool = False,
 ) -> InterviewEvent:
     """The booking's event; ORGANIZER is Planner's From address (named after the organiser)
-    so that the sender of every REQUEST and CANCEL is the organiser clients expect."""
+    so that the sender of every REQUEST and CANCEL is the organiser clients expect. The
+    candidate's copy (`for_candidate`) lists the candidate as the only attendee: staff
+    addresses are not given out to candidates."""
     assert ctx.booking.id is not None
     attendees = [
         CalendarPerson(
@@ -291,6 +336,7 @@ def _event(
             role=AttendeeRole.CHAIR if r.user.id == ctx.organiser.id else AttendeeRole.REQUIRED,
         )
         for r in ctx.staff
+        if not for_candidate
     ]
     attendees.append(CalendarPerson(email=ctx.candidate.email, name=ctx.candidate.name))
     return InterviewEvent(
@@ -300,12 +346,22 @@ def _event(
         end=ctx.slot.end_at,
         summary=ctx.interview.title,
         organizer=CalendarPerson(email=_sender().email, name=ctx.organiser.name),
-        attendees=tuple(attendees),
+        # An address no calendar can carry (refused at input, so only old or imported rows)
+        # leaves its person out; their own mail is then recorded as a failure.
+        attendees=tuple(p for p in attendees if _usable_address(p.email)),
         stamp=stamp,
         description=description,
         location=ctx.facts.place or ctx.facts.meeting_url,
         url=ctx.facts.meeting_url,
     )
+
+
+def _usable_address(address: str) -> bool:
+    try:
+        checked_address(address)
+    except ValueError:
+        return False
+    return True
 
 
 def _reply_to(organiser: StaffUser) -> Mailbox | None:
@@ -340,7 +396,13 @@ def _booking_mails(
     key = f"mail:{template}:{ctx.booking.id}"
     mails: list[_Outgoing] = []
     if candidate_content is not None:
-        event = _event(ctx, sequence=sequence, description=candidate_description, stamp=stamp)
+        event = _event(
+            ctx,
+            sequence=sequence,
+            description=candidate_description,
+            stamp=stamp,
+            for_candidate=True,
+        )
         mails.append(
             _Outgoing(
                 dedupe_key=f"{key}:candidate",
@@ -574,7 +636,13 @@ def booking_ics(*, session: Session, booking_id: int, link: str | None = None) -
     reader = _reader_for_candidate(ctx.candidate, ctx.invitation)
     description = content.event_description(reader, ctx.facts, manage_url=link or "")
     return download_calendar(
-        _event(ctx, sequence=ctx.interview.ics_sequence, description=description, stamp=utcnow())
+        _event(
+            ctx,
+            sequence=ctx.interview.ics_sequence,
+            description=description,
+            stamp=utcnow(),
+            for_candidate=True,
+        )
     )
 
 
@@ -650,7 +718,7 @@ def render_requested(*, session: Session, limit: int = RENDER_BATCH) -> int:
         try:
             with session.begin_nested():
                 _RENDERERS[name](session=session, **args)
-        except (NotFound, KeyError, TypeError) as exc:
+        except (NotFound, KeyError, TypeError, ValueError) as exc:
             error = f"gave up: {type(exc).__name__}: {exc}"[:2000]
             log.warning("notification %s (%s) not rendered: %s", row.id, name, error)
         row.done_at = utcnow()
@@ -669,6 +737,10 @@ def booking_calendar_links(*, session: Session, booking_id: int, link: str | Non
     reader = _reader_for_candidate(ctx.candidate, ctx.invitation)
     description = content.event_description(reader, ctx.facts, manage_url=link or "")
     event = _event(
-        ctx, sequence=ctx.interview.ics_sequence, description=description, stamp=utcnow()
+        ctx,
+        sequence=ctx.interview.ics_sequence,
+        description=description,
+        stamp=utcnow(),
+        for_candidate=True,
     )
     return google_calendar_url(event), outlook_calendar_url(event)

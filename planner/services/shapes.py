@@ -7,18 +7,23 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from planner.domain.text import check_line, normalise_multiline
 from planner.domain.vocabulary import LOCALES, MeetingKind, Role
 from planner.services.errors import InvalidInput
 
 
 def _single_line(value: str) -> str:
-    value = value.strip()
-    if any(ch in value for ch in "\r\n\x00") or any(ord(ch) < 32 and ch != "\t" for ch in value):
-        raise ValueError("must be a single line without control characters")
-    return value
+    # Every stage after this one (mail headers, iCalendar, HTTP headers, PostgreSQL) must be
+    # able to carry the value: planner/domain/text.py says what that excludes.
+    return check_line(value)
+
+
+def _multiline(value: str) -> str:
+    return normalise_multiline(value)
 
 
 def _email(value: str) -> str:
+    check_line(value)
     try:
         return validate_email(value.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
@@ -57,7 +62,7 @@ class CandidateInput(_Input):
     locale: Locale = "en"
     time_zone: TimeZone = "Europe/Copenhagen"
     job_id: int | None = None
-    external_ref: Annotated[str, Field(max_length=100)] | None = None
+    external_ref: Annotated[str, Field(max_length=100), AfterValidator(_single_line)] | None = None
 
 
 class CandidatePatch(_Input):
@@ -93,7 +98,7 @@ class LocationInput(_Input):
 
 class JobInput(_Input):
     title: Name
-    external_ref: Annotated[str, Field(max_length=100)] | None = None
+    external_ref: Annotated[str, Field(max_length=100), AfterValidator(_single_line)] | None = None
 
 
 class CandidateRow(BaseModel):
@@ -165,7 +170,7 @@ def _aware(value: datetime) -> datetime:
 
 
 AwareDateTime = Annotated[datetime, AfterValidator(_aware)]
-Comment = Annotated[str, Field(min_length=1, max_length=4000)]
+Comment = Annotated[str, Field(min_length=1, max_length=4000), AfterValidator(_multiline)]
 
 
 class InterviewInput(_Input):
@@ -180,7 +185,7 @@ class InterviewInput(_Input):
     meeting_kind: MeetingKind = MeetingKind.NONE
     capacity: Annotated[int, Field(ge=1, le=500)] = 1
     slots: Annotated[list[AwareDateTime], Field(max_length=200)] = []
-    invitation_text: Annotated[str, Field(max_length=10000)] = ""
+    invitation_text: Annotated[str, Field(max_length=10000), AfterValidator(_multiline)] = ""
 
 
 class InterviewDetail(BaseModel):

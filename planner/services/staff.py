@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from planner.domain.sync_status import sync_status
+from planner.domain.text import without_nul
 from planner.domain.vocabulary import Role
 from planner.models import CalendarConnection, StaffUser, SyncInvitation
 from planner.services.actor import Actor, owned, require_admin
@@ -49,7 +50,7 @@ def _row(user: StaffUser, connections: list[tuple[str, str]], invited: bool) -> 
 def list_staff(*, session: Session, actor: Actor, search: str = "") -> list[StaffRow]:
     """The account's staff users by name, with their sync status."""
     query = select(StaffUser).where(StaffUser.account_id == actor.account_id)
-    needle = search.strip().lower()[:200]
+    needle = without_nul(search).strip().lower()[:200]
     if needle:
         query = query.where(
             func.lower(StaffUser.name).like(f"%{like_escape(needle)}%", escape="\\")

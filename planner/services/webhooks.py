@@ -15,6 +15,7 @@ import random as _random
 import secrets
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +28,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from planner.domain.retry import MAX_DELAY, retry_delay
+from planner.domain.text import CONTROL
+from planner.integrations import outbound
 from planner.integrations.crypto import credential_cipher
 from planner.models import (
     Booking,
@@ -60,7 +63,6 @@ SIGNATURE_TOLERANCE = timedelta(minutes=5)
 MAX_ATTEMPTS = 12
 LEASE = timedelta(minutes=5)
 BATCH_SIZE = 20
-TIMEOUT_SECONDS = 10.0
 MAX_ENDPOINTS = 10
 
 
@@ -138,7 +140,7 @@ class DeliveryRow:
 
 def _check_url(url: str) -> str:
     url = (url or "").strip()
-    if len(url) > 2000 or any(ord(ch) <= 32 for ch in url):
+    if len(url) > 2000 or any(ord(ch) <= 32 or ch.isspace() for ch in url) or CONTROL.search(url):
         raise InvalidInput("url", "must be one URL without spaces, at most 2000 characters")
     parts = urlsplit(url)
     allowed = ("https",) if get_settings().env == "production" else ("https", "http")
@@ -146,6 +148,15 @@ def _check_url(url: str) -> str:
         raise InvalidInput("url", f"must be an absolute {' or '.join(allowed)} URL")
     if parts.username or parts.password:
         raise InvalidInput("url", "must not contain a user name or password")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise InvalidInput("url", "has an invalid port") from None
+    allow_private = get_settings().webhook_allow_private
+    if not outbound.check_host(parts.hostname, port, allow_private=allow_private):
+        raise InvalidInput(
+            "url", "must be a public internet address (not a local, private or reserved network)"
+        )
     return url
 
 
@@ -416,29 +427,89 @@ def _retry_after(response: httpx.Response | None) -> timedelta | None:
     return min(timedelta(seconds=int(value)), MAX_DELAY)
 
 
+def delivery_client() -> httpx.Client:
+    """The HTTP client webhook deliveries use: public addresses only (checked when
+    connecting, so DNS rebinding cannot reach the local network; PLANNER_WEBHOOK_ALLOW_PRIVATE
+    lifts that), no redirects followed, and each request ended after
+    PLANNER_WEBHOOK_TIMEOUT_SECONDS however slowly the receiver answers."""
+    settings = get_settings()
+    return outbound.guarded_client(
+        allow_private=settings.webhook_allow_private,
+        timeout=settings.webhook_timeout_seconds,
+        total_seconds=settings.webhook_timeout_seconds,
+    )
+
+
+def _transport_error(exc: httpx.HTTPError) -> str:
+    """The log's text for a request that got no answer. It does not tell a refused
+    connection from a timeout or a reset, so the log cannot be used to map which ports of
+    a network are open; a blocked address says so (that is decided before any connection)."""
+    if outbound.blocked_in(exc):
+        return "blocked: the URL's address is a local, private or reserved network"
+    return "no answer: could not reach the URL or it did not answer in time"
+
+
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    row_id: int
+    endpoint_id: int
+    account_id: int
+    url: str
+    secret: str
+    event: str
+    event_id: str
+    body: str
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    attempt: _Attempt
+    response: httpx.Response | None
+    error: str | None
+    elapsed_ms: int
+    tried: bool = True
+
+
 def _post(
-    client: httpx.Client, endpoint: WebhookEndpoint, secret: str, row: OutboxMessage, now: datetime
+    client: httpx.Client, attempt: _Attempt, now: datetime
 ) -> tuple[httpx.Response | None, str | None, int]:
     """Send one signed POST; returns the response (None when none came), an error text
     for the log (None on success) and the time it took in milliseconds."""
-    body = str(row.payload["body"]).encode("utf-8")
+    body = attempt.body.encode("utf-8")
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "Planner-Webhooks/1",
-        "Planner-Event": str(row.payload["event"]),
-        "Planner-Event-Id": str(row.payload["event_id"]),
-        SIGNATURE_HEADER: sign(secret, body, int(now.timestamp())),
+        "Planner-Event": attempt.event,
+        "Planner-Event-Id": attempt.event_id,
+        SIGNATURE_HEADER: sign(attempt.secret, body, int(now.timestamp())),
     }
     started = time.monotonic()
     try:
-        response = client.post(endpoint.url, content=body, headers=headers)
+        response = client.post(attempt.url, content=body, headers=headers)
     except httpx.HTTPError as exc:
         elapsed = int((time.monotonic() - started) * 1000)
-        return None, f"{type(exc).__name__}: could not reach the URL", elapsed
+        return None, _transport_error(exc), elapsed
     elapsed = int((time.monotonic() - started) * 1000)
     if 200 <= response.status_code < 300:
         return response, None, elapsed
     return response, f"HTTP {response.status_code}", elapsed
+
+
+def _post_endpoint(client: httpx.Client, attempts: list[_Attempt], now: datetime) -> list[_Outcome]:
+    """One endpoint's events in order. After a request that got no answer the endpoint's
+    other events wait for the next run untried, so a hanging receiver costs one timeout
+    per run and never holds up another endpoint (each endpoint has its own thread)."""
+    outcomes: list[_Outcome] = []
+    stalled = False
+    for attempt in attempts:
+        if stalled:
+            outcomes.append(_Outcome(attempt, None, None, 0, tried=False))
+            continue
+        response, error, elapsed = _post(client, attempt, now)
+        outcomes.append(_Outcome(attempt, response, error, elapsed))
+        stalled = response is None
+    return outcomes
 
 
 def deliver_due(
@@ -448,12 +519,17 @@ def deliver_due(
     now: datetime,
     limit: int = BATCH_SIZE,
     random: Callable[[], float] = _random.random,
+    concurrency: int | None = None,
 ) -> DeliveryReport:
     """POST every claimed due event to its endpoint and log each attempt: a 2xx answer
     finishes it; anything else is retried with backoff (Retry-After honoured on 429/503)
-    until MAX_ATTEMPTS. Events of removed or disabled endpoints are dropped."""
+    until MAX_ATTEMPTS. Events of removed or disabled endpoints are dropped. Endpoints are
+    served concurrently (`concurrency` at once, PLANNER_WEBHOOK_CONCURRENCY by default), each
+    endpoint's events in order; no database transaction is open during the requests."""
     claimed = claim_due(session=session, now=now, limit=limit)
     delivered = retrying = given_up = 0
+    by_endpoint: dict[int, list[_Attempt]] = {}
+    cipher = credential_cipher(get_settings())
     for row_id in claimed:
         row = session.get(OutboxMessage, row_id, populate_existing=True)
         if row is None or row.done_at is not None:
@@ -465,7 +541,7 @@ def deliver_due(
             given_up += 1
             continue
         try:
-            secret = credential_cipher(get_settings()).decrypt(endpoint.encrypted_secret.encode())
+            secret = cipher.decrypt(endpoint.encrypted_secret.encode())
         except InvalidToken:
             # The key it was encrypted with is gone: only re-adding the URL can help.
             _finish(session, row_id, now=now, error="gave up: the signing secret is unreadable")
@@ -473,35 +549,73 @@ def deliver_due(
             log.warning("webhook endpoint %s: signing secret unreadable", endpoint.id)
             given_up += 1
             continue
-        session.commit()  # no read transaction held across the HTTP call (see outbox.py)
-        response, error, elapsed = _post(client, endpoint, secret.decode("utf-8"), row, now)
+        by_endpoint.setdefault(endpoint.id or 0, []).append(
+            _Attempt(
+                row_id=row_id,
+                endpoint_id=endpoint.id or 0,
+                account_id=endpoint.account_id,
+                url=endpoint.url,
+                secret=secret.decode("utf-8"),
+                event=str(row.payload["event"]),
+                event_id=str(row.payload["event_id"]),
+                body=str(row.payload["body"]),
+                attempts=row.attempts,
+            )
+        )
+    session.commit()  # no read transaction held across the HTTP calls (see outbox.py)
+    if not by_endpoint:
+        return DeliveryReport(delivered=delivered, retrying=retrying, given_up=given_up)
+    workers = min(concurrency or get_settings().webhook_concurrency, len(by_endpoint))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook") as pool:
+        batches = list(
+            pool.map(lambda group: _post_endpoint(client, group, now), by_endpoint.values())
+        )
+    for outcome in (o for batch in batches for o in batch):
+        attempt = outcome.attempt
+        if not outcome.tried:
+            # Not sent in this run: back on the queue as it was, this claim not counted.
+            session.exec(
+                update(OutboxMessage)  # type: ignore[call-overload]
+                .where(col(OutboxMessage.id) == attempt.row_id)
+                .values(
+                    next_attempt_at=now + retry_delay(max(attempt.attempts - 1, 1), random=random),
+                    attempts=max(attempt.attempts - 1, 0),
+                )
+                .execution_options(synchronize_session=False)
+            )
+            session.commit()
+            retrying += 1
+            continue
+        response, error = outcome.response, outcome.error
         session.add(
             WebhookDelivery(
-                account_id=endpoint.account_id,
-                endpoint_id=endpoint.id or 0,
-                outbox_message_id=row_id,
-                event_id=str(row.payload["event_id"]),
-                event=str(row.payload["event"]),
-                attempt=row.attempts,
+                account_id=attempt.account_id,
+                endpoint_id=attempt.endpoint_id,
+                outbox_message_id=attempt.row_id,
+                event_id=attempt.event_id,
+                event=attempt.event,
+                attempt=attempt.attempts,
                 status_code=response.status_code if response is not None else None,
                 succeeded=error is None,
                 error=error,
-                duration_ms=elapsed,
+                duration_ms=outcome.elapsed_ms,
                 attempted_at=now,
             )
         )
         if error is None:
-            _finish(session, row_id, now=now, error=None)
+            _finish(session, attempt.row_id, now=now, error=None)
             delivered += 1
-        elif row.attempts < MAX_ATTEMPTS:
-            wait = retry_delay(row.attempts, random=random)
+        elif attempt.attempts < MAX_ATTEMPTS:
+            wait = retry_delay(attempt.attempts, random=random)
             wait = max(wait, _retry_after(response) or wait)
-            _retry_at(session, row_id, at=now + wait, error=error)
-            log.info("webhook %s to endpoint %s failed: %s", row_id, endpoint.id, error)
+            _retry_at(session, attempt.row_id, at=now + wait, error=error)
+            log.info(
+                "webhook %s to endpoint %s failed: %s", attempt.row_id, attempt.endpoint_id, error
+            )
             retrying += 1
         else:
-            _finish(session, row_id, now=now, error=f"gave up: {error}")
-            log.warning("webhook %s given up after %d attempts", row_id, row.attempts)
+            _finish(session, attempt.row_id, now=now, error=f"gave up: {error}")
+            log.warning("webhook %s given up after %d attempts", attempt.row_id, attempt.attempts)
             given_up += 1
         session.commit()
     return DeliveryReport(delivered=delivered, retrying=retrying, given_up=given_up)

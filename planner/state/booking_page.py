@@ -5,6 +5,8 @@ these, so its first paint carries the interview and the offered times; no Reflex
 from dataclasses import dataclass, field
 from itertools import groupby
 
+from babel.numbers import format_decimal
+
 from planner.domain.vocabulary import LOCALES
 from planner.i18n import language_name
 from planner.i18n.catalogues import translator
@@ -22,7 +24,7 @@ from planner.services.booking import MAX_COMMENT, CandidateView
 # is left; "booked" the confirmation; the forms and their outcomes; the three dead ends.
 VIEWS = (
     "choose", "no_times", "booked", "no_fit_form", "commented", "cancel_form", "zone",
-    "invalid", "expired", "withdrawn", "not_found",
+    "invalid", "expired", "withdrawn", "not_found", "too_many",
 )  # fmt: skip
 # Views a link may ask for with ?view= (the others follow from the invitation's state).
 ASKED_VIEWS = {"no-fit": "no_fit_form", "cancel": "cancel_form", "zone": "zone"}
@@ -87,7 +89,14 @@ def texts(locale: str) -> dict[str, str]:
         "said_no_fit": tr("You told us none of the times fit. You can still choose one."),
         "comment_required": tr("Please write a few words."),
         "comment_too_long": tr(
-            "Please keep the comment under {limit} characters.", limit="{limit}"
+            "Your comment is too long ({length} characters). Please shorten it to at most "
+            "{max} characters.",
+            length="{length}",
+            max="{max}",
+        ),
+        "too_many": tr(
+            "Too many links that do not work were opened from your network. "
+            "Please try again in a minute."
         ),
         "choose_time": tr("Please choose a time first."),
         "minutes": tr("{minutes} minutes", minutes="{minutes}"),
@@ -151,6 +160,8 @@ class BookingPage:
     notice: str = ""
     notice_kind: str = "info"  # info | success | error
     comment_error: str = ""
+    # The comment the candidate wrote, shown again with its error so nothing they typed is lost.
+    comment: str = ""
     zone_query: str = ""
     zone_matches: tuple[tuple[str, str], ...] = ()
     zone_options: tuple[tuple[str, str], ...] = ()
@@ -172,6 +183,7 @@ class BookingPage:
             "expired": t["expired_title"],
             "withdrawn": t["withdrawn_title"],
             "not_found": t["not_found_title"],
+            "too_many": t["invalid_title"],
         }[self.view]
 
     @property
@@ -218,8 +230,7 @@ def outcome_notice(done: str, texts_: dict[str, str], *, view: str) -> tuple[str
         "not_booked": ("not_booked", "info"),
     }
     key, kind = kinds.get(done, (done, "error"))
-    text = texts_[key].replace("{limit}", str(MAX_COMMENT))
-    return text, kind
+    return texts_[key], kind
 
 
 def dead_end(view: str, locale: str) -> BookingPage:
@@ -235,6 +246,7 @@ def booking_page(
     done: str = "",
     zone_query: str = "",
     calendar_links: tuple[str, str] = ("", ""),
+    comment: str = "",
 ) -> BookingPage:
     """The view the link shows now: the dead end when it no longer works, the confirmation
     when booked (or the cancel form when asked), else the open times, the no-fit form or
@@ -269,6 +281,9 @@ def booking_page(
     comment_error = ""
     if done in ("comment_required", "comment_too_long") and view in ("no_fit_form", "cancel_form"):
         comment_error, notice, kind = notice, "", "info"
+        comment_error = comment_error.replace(
+            "{length}", format_decimal(len(comment), locale=locale)
+        ).replace("{max}", format_decimal(MAX_COMMENT, locale=locale))
     zone = found.time_zone
     city, generic = zone_city(zone, locale=locale), zone_generic_name(zone, locale=locale)
     zone_label = generic if city == generic else f"{generic} ({city})"
@@ -304,6 +319,7 @@ def booking_page(
         notice=notice,
         notice_kind=kind,
         comment_error=comment_error,
+        comment=comment,
         zone_query=zone_query,
         zone_matches=matches,
         zone_options=zone_choices(locale) if view == "zone" else (),

@@ -1,4 +1,5 @@
-"""The Integrations admin page: API keys, webhook URLs and the recent webhook deliveries."""
+"""The Integrations admin page: API keys, webhook URLs, the recent webhook deliveries and
+the mails that could not be delivered."""
 
 from dataclasses import dataclass
 
@@ -6,7 +7,7 @@ import reflex as rx
 
 from planner.db import session_scope
 from planner.models.base import utcnow
-from planner.services import api_keys, webhooks
+from planner.services import api_keys, mail_log, webhooks
 from planner.services.actor import Actor
 from planner.services.errors import InvalidInput, NotFound, PermissionDenied
 from planner.state.guard import signed_in_actor
@@ -47,6 +48,16 @@ class DeliveryView:
     succeeded: bool
 
 
+@dataclass(frozen=True)
+class UndeliveredMailView:
+    """A mail the outbox gave up on, as the admin reads it."""
+
+    failed_at: str
+    recipient: str
+    subject: str
+    reason: str
+
+
 class IntegrationsState(rx.State):
     """Keys and webhooks of the admin's account; a new key or secret is shown once."""
 
@@ -55,6 +66,7 @@ class IntegrationsState(rx.State):
     keys: list[ApiKeyView] = []
     endpoints: list[EndpointView] = []
     deliveries: list[DeliveryView] = []
+    undelivered: list[UndeliveredMailView] = []
     events: list[str] = list(webhooks.EVENTS)
     new_key_name: str = ""
     new_url: str = ""
@@ -76,6 +88,7 @@ class IntegrationsState(rx.State):
             keys = api_keys.list_api_keys(session=session, actor=actor)
             endpoints = webhooks.list_endpoints(session=session, actor=actor)
             deliveries = webhooks.recent_deliveries(session=session, actor=actor, limit=50)
+            undelivered = mail_log.undelivered_mail(session=session, actor=actor, limit=50)
         self.keys = [
             ApiKeyView(
                 name=k.name,
@@ -100,6 +113,12 @@ class IntegrationsState(rx.State):
                 succeeded=d.succeeded,
             )
             for d in deliveries
+        ]
+        self.undelivered = [
+            UndeliveredMailView(
+                failed_at=_when(m.failed_at), recipient=m.to, subject=m.subject, reason=m.reason
+            )
+            for m in undelivered
         ]
         self.loaded = True
 

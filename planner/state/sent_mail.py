@@ -4,9 +4,11 @@ from dataclasses import dataclass
 
 import reflex as rx
 
+from planner.db import session_scope
 from planner.domain.mail import linkify
 from planner.i18n import format_short
-from planner.integrations.mail.devserver import list_received, read_received
+from planner.integrations.mail.devserver import read_received
+from planner.services import mail_log
 from planner.services.actor import Actor
 from planner.settings import get_settings
 from planner.state.guard import signed_in_actor
@@ -34,6 +36,13 @@ class TextPiece:
 
 def _may_see(actor: Actor | None) -> bool:
     return actor is not None and actor.is_admin and get_settings().is_development
+
+
+def _of_account(actor: Actor, message_ids: list[str]) -> set[str]:
+    with session_scope() as session:
+        return mail_log.message_ids_of_account(
+            session=session, actor=actor, message_ids=message_ids
+        )
 
 
 class SentMailState(rx.State):
@@ -74,7 +83,8 @@ class SentMailState(rx.State):
         self._clear_selection()
         self.rows, self._keys = [], []
         if _may_see(actor):
-            mails = list_received()
+            with session_scope() as session:
+                mails = mail_log.received_mail_of_account(session=session, actor=actor)
             self._keys = [mail.key for mail in mails]
             self.rows = [
                 SentMailRow(
@@ -98,7 +108,7 @@ class SentMailState(rx.State):
             self._clear_selection()
             return None
         detail = read_received(self._keys[index])
-        if detail is None:
+        if detail is None or not _of_account(actor, [detail.message_id]):
             self._clear_selection()
             return None
         self.selected = index

@@ -319,3 +319,46 @@ def test_the_not_found_page_speaks_the_browsers_language(browser: Browser, app_u
     expect(page.get_by_role("link", name="Gå till Planner")).to_have_attribute("href", "/calendar")
     check_axe(page, "not found (sv)")
     context.close()
+
+
+def test_a_comment_that_is_too_long_is_refused_with_a_word_and_kept(page: Page, invite):
+    link = invite("Emily Clarke", hour=15)["Emily Clarke"]
+    page.goto(link)
+    page.get_by_role("link", name="None of these times work for me").click()
+    comment = page.get_by_label("Your comment")
+    comment.fill("x" * 100_000)
+    expect(comment).to_have_value("x" * 100_000)  # nothing cut off in the box
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "Your comment is too long (100,000 characters). Please shorten it to at most "
+        "4,000 characters."
+    )
+    expect(page.get_by_label("Your comment")).to_have_value("x" * 100_000)  # not lost
+    page.get_by_label("Your comment").fill("Any evening next week works for me.")
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_role("status")).to_contain_text("comment")
+
+
+def _websocket_handshake(app_url: str, origin: str) -> int:
+    """The HTTP status a websocket upgrade of Reflex's event endpoint gets from `origin`."""
+    import base64
+    import os
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(app_url)
+    request = (
+        "GET /_event/?EIO=4&transport=websocket HTTP/1.1\r\n"
+        f"Host: {parts.netloc}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
+        f"Sec-WebSocket-Version: 13\r\nOrigin: {origin}\r\n\r\n"
+    )
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(request.encode("ascii"))
+        status_line = sock.recv(4096).split(b"\r\n", 1)[0].decode("ascii", "replace")
+    return int(status_line.split()[1])
+
+
+def test_the_websocket_accepts_only_the_apps_own_origin(app_url):
+    assert _websocket_handshake(app_url, app_url) == 101
+    assert _websocket_handshake(app_url, "https://evil.example") != 101

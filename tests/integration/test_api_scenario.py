@@ -15,8 +15,8 @@ from planner.services import booking, notifications, webhooks
 from tests.factories import account_with_admin, actor_for
 from tests.integration.test_api import Tenant, api_client
 from tests.integration.test_mail_notifications import deliver as deliver_mail
+from tests.integration.test_webhooks import allow_local_receivers, start_receiver  # noqa: F401
 from tests.integration.test_webhooks import deliver as deliver_webhooks
-from tests.integration.test_webhooks import start_receiver
 from tests.smtp_helpers import RecordingHandler, start_server
 
 LINK = re.compile(r"https?://\S+/book/([A-Za-z0-9_\-]+)")

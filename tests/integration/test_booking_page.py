@@ -167,8 +167,13 @@ def test_cancel_needs_a_comment_then_frees_the_time(client, session, world):
     _post(client, f"/book/{token}/book", {"slot": slot_id})
     form = client.get(f"/book/{token}?view=cancel")
     assert _heading(form.text) == "Cancel the interview"
-    empty = _follow(client, _post(client, f"/book/{token}/cancel", {"comment": "  "}))
+    empty = _post(client, f"/book/{token}/cancel", {"comment": "  "})
+    assert empty.status_code == 422  # shown at once, with what was written
     assert 'aria-invalid="true"' in empty.text and "Please write a few words." in empty.text
+    long = _post(client, f"/book/{token}/cancel", {"comment": "ä<b>" * 30_000})
+    assert long.status_code == 422
+    assert "Your comment is too long (120,000 characters)" in long.text
+    assert "ä&lt;b&gt;" * 100 in long.text  # kept in the box, escaped
     done = _follow(client, _post(client, f"/book/{token}/cancel", {"comment": "New job"}))
     assert "Your interview is cancelled. You can choose another time below." in done.text
     assert _slot_ids(done.text) == [slot_id]

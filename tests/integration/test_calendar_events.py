@@ -215,7 +215,7 @@ async def test_unreachable_server_retries_with_backoff_then_writes(session, book
 
     assert await calendar_job.run_due() == {"done": 0, "retry": 2, "given_up": 0}
     rows = _rows(session)
-    assert all("cannot reach" in row.last_error and row.done_at is None for row in rows)
+    assert all("no answer" in row.last_error and row.done_at is None for row in rows)
     assert all(row.next_attempt_at > NOW for row in rows)
     assert [link.status for link in _links(session)] == ["pending", "pending"]
 

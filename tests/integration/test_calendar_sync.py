@@ -1,5 +1,6 @@
 """Polling calendar connections into the busy-time cache: Radicale, failures, statuses, webhooks."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import caldav
@@ -152,7 +153,7 @@ async def test_unreachable_server_is_an_error_retried_with_backoff_then_synced(
     assert report.failed == 1
     stored = session.get(CalendarConnection, connection.id, populate_existing=True)
     assert stored.status == "error"
-    assert "cannot reach" in stored.last_error and stored.last_error_at == now
+    assert "no answer" in stored.last_error and stored.last_error_at == now
     assert _busy(session, connection.id) == []
     # Backoff without jitter here: 15 s after the first failure, 30 s after the second.
     assert await _round(session, now + timedelta(seconds=14)) == calendar_sync.RoundReport()
@@ -169,6 +170,46 @@ async def test_unreachable_server_is_an_error_retried_with_backoff_then_synced(
     assert (await _round(session, now + timedelta(minutes=2))).ok == 1
     stored = session.get(CalendarConnection, connection.id, populate_existing=True)
     assert stored.status == "synced" and len(_busy(session, connection.id)) == 1
+
+
+async def test_every_failure_after_a_recovery_signals_again_even_with_the_same_message(
+    session, radicale, calendar
+):
+    now = datetime.now(UTC).replace(microsecond=0)
+    dead = f"http://127.0.0.1:{free_port()}/"
+    connection = _connection(
+        session,
+        server_url=dead,
+        calendar_url=str(calendar.url).replace(radicale.url, dead),
+        password=USERS["ann"],
+    )
+    user = session.get(StaffUser, connection.staff_user_id)
+    account = session.get(Account, connection.account_id)
+    webhooks.add_endpoint(
+        session=session, actor=actor_for(user, account), url="https://ats.example/hooks",
+        events=["connection.error"], now=now,
+    )  # fmt: skip
+    session.commit()
+
+    def point_at(url):
+        stored = session.get(CalendarConnection, connection.id, populate_existing=True)
+        stored.server_url = url
+        stored.calendar_id = str(calendar.url).replace(radicale.url, url)
+        session.commit()
+
+    def errors_signalled():
+        rows = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "webhook")).all()
+        return [json.loads(r.payload["body"])["data"]["error"] for r in rows]
+
+    assert (await _round(session, now)).failed == 1
+    assert (await _round(session, now + timedelta(seconds=15))).failed == 1  # still failing
+    assert len(errors_signalled()) == 1
+    point_at(radicale.url)
+    assert (await _round(session, now + timedelta(minutes=2))).ok == 1
+    point_at(dead)
+    assert (await _round(session, now + timedelta(minutes=10))).failed == 1
+    first, second = errors_signalled()
+    assert first == second  # the same message, signalled once per failure
 
 
 async def test_wrong_password_needs_reconnect_stops_polling_and_emits_webhook(

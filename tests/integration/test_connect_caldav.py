@@ -95,7 +95,7 @@ async def test_connect_stores_encrypted_credentials_and_the_calendar(session, in
     ("case", "field", "message"),
     [
         ("password", "password", "refused this username or password"),
-        ("unreachable", "server_url", "cannot be reached"),
+        ("unreachable", "server_url", "no CalDAV calendar answered"),
         ("not_caldav", "server_url", "no CalDAV calendar"),
         ("not_a_url", "server_url", "starting with https://"),
     ],

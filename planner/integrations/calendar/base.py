@@ -69,6 +69,15 @@ class InvalidRequest(ProviderError):
         super().__init__(message, retryable=False)
 
 
+class AddressNotAllowed(InvalidRequest):
+    """The server's address is on a local, private or reserved network that outbound
+    requests must not reach (see planner/integrations/outbound.py): fix the URL or, for a
+    server on the customer's own network, allow it in settings."""
+
+    def __init__(self, message: str = "the server's address is not allowed") -> None:
+        super().__init__(message)
+
+
 class SyncCursorExpired(ProviderError):
     """The incremental-sync cursor is no longer valid (410, syncStateNotFound, bad token):
     do a full resync."""

@@ -53,5 +53,6 @@ def provider_for(
             credentials=credentials,
             time_zone=time_zone,
             owner_email=owner_email,
+            allow_private=settings.caldav_private_allowed,
         )
     raise ValueError(f"unknown calendar provider {name!r} (known: {', '.join(PROVIDER_NAMES)})")

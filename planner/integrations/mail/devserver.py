@@ -55,6 +55,7 @@ class ReceivedMail:
     subject: str
     received_at: datetime
     calendar_method: str
+    message_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class ReceivedMailDetail:
     received_at: datetime
     calendar_method: str
     text: str
+    message_id: str = ""
 
 
 def _parse(raw: bytes) -> EmailMessage:
@@ -111,8 +113,8 @@ def _files(directory: Path) -> dict[str, Path]:
     return found
 
 
-def list_received(directory: Path = MAILDIR, *, limit: int = 200) -> list[ReceivedMail]:
-    """The newest received mails first."""
+def list_received(directory: Path = MAILDIR, *, limit: int | None = 200) -> list[ReceivedMail]:
+    """The newest received mails first (all of them with limit=None)."""
     found: list[tuple[datetime, float, ReceivedMail]] = []
     for key, path in _files(directory).items():
         try:
@@ -126,11 +128,12 @@ def list_received(directory: Path = MAILDIR, *, limit: int = 200) -> list[Receiv
             subject=_header(message, "Subject"),
             received_at=_date(message, mtime),
             calendar_method=_calendar_method(message),
+            message_id=_header(message, "Message-ID"),
         )
         found.append((mail.received_at, mtime, mail))
     # Date headers have whole seconds; the file's time orders mails of the same second.
     found.sort(key=lambda item: (item[0], item[1]), reverse=True)
-    return [mail for _, _, mail in found[:limit]]
+    return [mail for _, _, mail in (found if limit is None else found[:limit])]
 
 
 def read_received(key: str, directory: Path = MAILDIR) -> ReceivedMailDetail | None:
@@ -156,4 +159,5 @@ def read_received(key: str, directory: Path = MAILDIR) -> ReceivedMailDetail | N
         received_at=_date(message, mtime),
         calendar_method=_calendar_method(message),
         text=str(text),
+        message_id=_header(message, "Message-ID"),
     )

@@ -12,6 +12,7 @@ from caldav.lib import error as dav_error
 from lxml import etree  # type: ignore[import-untyped]
 
 from planner.integrations.calendar.base import (
+    AddressNotAllowed,
     AuthExpired,
     InvalidRequest,
     InvalidResponse,
@@ -21,6 +22,7 @@ from planner.integrations.calendar.base import (
     SyncCursorExpired,
     Unavailable,
 )
+from planner.integrations.outbound import blocked_in, guarded_niquests_session
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +68,20 @@ class CalDAVClient:
     conditional writes through its raw request method. Every method blocks; the provider
     runs them in a thread."""
 
-    def __init__(self, *, url: str, username: str, password: str, timeout: float) -> None:
+    def __init__(
+        self,
+        *,
+        url: str,
+        username: str,
+        password: str,
+        timeout: float,
+        allow_private: bool = False,
+    ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise InvalidRequest("the CalDAV address must be an http(s) URL")
+        if parts.username or parts.password:
+            raise InvalidRequest("the CalDAV address must not contain a user name or password")
         self.url = url
         self._host = parts.netloc
         self._dav = DAVClient(
@@ -81,7 +93,13 @@ class CalDAVClient:
             auth_type="basic" if username else None,
             timeout=int(timeout) if timeout >= 1 else 1,
             rate_limit_handle=False,
+            enable_rfc6764=False,
         )
+        # Only public addresses (private ones with allow_private), checked when connecting;
+        # no redirects followed, so the login is never sent to another host
+        # (planner/integrations/outbound.py).
+        self._dav.session.close()
+        self._dav.session = guarded_niquests_session(allow_private=allow_private)
 
     def __repr__(self) -> str:  # never the password
         return f"CalDAVClient(url={self.url!r})"
@@ -112,11 +130,14 @@ class CalDAVClient:
         except dav_error.DAVError as exc:
             self._raise_for_dav_error(exc, what)
         except TRANSPORT_ERRORS as exc:
-            if "timed out" in str(exc).lower() or "timeout" in type(exc).__name__.lower():
-                raise Unavailable(f"CalDAV server at {self._host} timed out ({what})") from None
-            raise Unavailable(
-                f"cannot reach a CalDAV server at {self._host} ({type(exc).__name__})"
-            ) from None
+            if blocked_in(exc):
+                raise AddressNotAllowed(
+                    f"the CalDAV server at {self._host} is on a local, private or reserved "
+                    "network, which this Planner does not connect to"
+                ) from None
+            # One text for a refused connection, a reset and a timeout: the message must not
+            # let someone map which ports of a network are open.
+            raise Unavailable(f"no answer from a CalDAV server at {self._host} ({what})") from None
         except (etree.LxmlError, ValueError, KeyError, AttributeError, TypeError) as exc:
             # What the library raises when a server answers something that is not DAV XML.
             raise InvalidResponse(

@@ -38,7 +38,9 @@ class CalDAVProvider:
 
     Calendar ids and event ids are absolute URLs on the server. `time_zone` is the owner's
     zone for all-day and floating times; `owner_email` lets busy times skip events the owner
-    declined. `use_freebusy_report=False` always computes busy times from the events."""
+    declined. `use_freebusy_report=False` always computes busy times from the events.
+    `allow_private` lets it reach a server on a loopback or private address (refused by
+    default; see planner/integrations/outbound.py)."""
 
     name = "caldav"
 
@@ -52,12 +54,14 @@ class CalDAVProvider:
         timeout: float = 20.0,
         use_freebusy_report: bool = True,
         clock: Callable[[], datetime] | None = None,
+        allow_private: bool = False,
     ) -> None:
         self.client = CalDAVClient(
             url=server_url,
             username=credentials.username,
             password=credentials.password,
             timeout=timeout,
+            allow_private=allow_private,
         )
         self.time_zone = time_zone
         self.owner_email = owner_email

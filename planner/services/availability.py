@@ -28,6 +28,7 @@ from planner.models import (
     OfferedSlot,
     StaffUser,
     SyncInvitation,
+    UnknownInterval,
     WorkingHours,
 )
 from planner.services.actor import Actor
@@ -105,6 +106,19 @@ def _participants(
             busy[live[row.connection_id]].append(
                 BusyPeriod(row.start_at, row.end_at, tentative=row.tentative)
             )
+    # Times whose calendar data could not be read: unknown, never free.
+    unknown: dict[int, list[TimeInterval]] = defaultdict(list)
+    if live:
+        for connection_id, start, end in session.exec(
+            select(
+                UnknownInterval.connection_id, UnknownInterval.start_at, UnknownInterval.end_at
+            ).where(
+                col(UnknownInterval.connection_id).in_(list(live)),
+                UnknownInterval.start_at < window.end,
+                UnknownInterval.end_at > window.start,
+            )
+        ).all():
+            unknown[live[connection_id]].append(TimeInterval(start, end))
     booked: dict[int, list[TimeInterval]] = defaultdict(list)
     for user_id, start, end in session.exec(
         select(InterviewParticipant.staff_user_id, OfferedSlot.start_at, OfferedSlot.end_at)
@@ -146,6 +160,7 @@ def _participants(
                 busy_synced_at=min(synced_at) if synced_at else None,
                 busy=tuple(busy[user_id]),
                 interviews=tuple(booked[user_id]),
+                unknown=tuple(unknown[user_id]),
             )
         )
     return participants, {uid: users[uid].name for uid in wanted}
@@ -165,7 +180,9 @@ def suggest_times(
     limit: int = 20,
 ) -> list[Suggestion]:
     """Ranked times when the participants can meet; participants whose calendar is not
-    synced (or stale, or failing) are named on every suggestion instead of assumed free."""
+    synced (or stale, or failing) are named on every suggestion instead of assumed free,
+    and those whose calendar data could not be read for a slot's time are named on that
+    slot (`Suggestion.unknown`)."""
     try:
         request = SlotRequest(
             duration=timedelta(minutes=duration_minutes),

@@ -92,7 +92,7 @@ class CalDAVProvider:
         answer cannot be read, comes back with `error` (unknown, never free); events that
         cannot be read come back as `unknown` times."""
         answers = []
-        budget = ReadBudget()
+        budget = self.reader.budget()
         for calendar_id in calendar_ids:
             try:
                 answers.append(await self._busy_of(calendar_id, start, end, budget))
@@ -138,8 +138,7 @@ class CalDAVProvider:
             window = TimeInterval(start, end)
         except ValueError:
             raise InvalidRequest("the busy-time window must end after it starts") from None
-        return await self._run(
-            self.reader.read_all,
+        return await self.reader.read(
             objects,
             window=window,
             time_zone=self.time_zone,
@@ -211,7 +210,7 @@ class CalDAVProvider:
             if synced.data is None
         ]
         present = [(synced.url, synced.data) for synced in objects if synced.data is not None]
-        read = await self._read(present, start, end, ReadBudget())
+        read = await self._read(present, start, end, self.reader.budget())
         changes.extend(read)
         if any(change.deferred for change in read):
             log.info("calendar %s: some objects are left for the next poll", calendar_id)

@@ -6,18 +6,22 @@ Run as `python -m planner.integrations.calendar.caldav.reader` it is the child: 
 request per line on stdin, answered on stdout by a line with the object's extent (read
 without expanding anything) and then a line with its busy and unknown times."""
 
+import asyncio
 import atexit
+import functools
 import hashlib
 import json
 import logging
 import os
 import selectors
+import signal
 import subprocess
 import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,23 +33,31 @@ from planner.integrations.calendar.base import BusyTime, EventChange, UnknownTim
 
 log = logging.getLogger(__name__)
 
-# One object may take this long to read (parse and expand) before it is unreadable data;
-# ordinary objects take milliseconds.
-PER_OBJECT_SECONDS = 3.0
-# All objects of one poll together; what is left is read at the next poll.
+# CPU seconds one object may take to read (parse and expand) before it is unreadable data;
+# ordinary objects take milliseconds. Counted as the child's CPU time, so that a machine
+# busy with other work does not turn good data into unreadable data.
+PER_OBJECT_SECONDS = 2.0
+# CPU seconds for all objects of one poll together; what is left is read at the next poll.
 PER_POLL_SECONDS = 20.0
+# Wall-clock time an object may take, as a multiple of its CPU budget (plus a second): past
+# it the machine is too busy, and the object is read again at the next poll.
+WALL_FACTOR = 5.0
 # Busy periods one poll may produce (after merging); past that, objects are unknown.
 MAX_BUSY_PER_POLL = 50_000
 # Address space of a child: a memory bomb fails the object, not the worker's host.
 CHILD_MEMORY_BYTES = 1_500_000_000
 # Children reading at once (each a process with one CPU-bound thread).
 CHILDREN = 2
+# How long an interrupted child may take to give up its object before it is killed.
+INTERRUPT_GRACE_SECONDS = 2.0
 # How long a child may take to start (imports), on a loaded machine.
 STARTUP_SECONDS = 60.0
 # Objects known to exceed the time budget, by content hash: not read again by this process.
 KNOWN_SLOW = 2_000
 
-TOO_SLOW = "reading it took longer than {seconds:g} s (e.g. a repeat rule that never occurs)"
+TOO_SLOW = (
+    "reading it needed more than {seconds:g} s of CPU time (e.g. a repeat rule that never occurs)"
+)
 DEFERRED = "not read yet: this poll's time for reading calendar data was used up"
 TOO_MANY = "more than {count} busy times in one poll"
 READER_FAILED = "the calendar reader stopped while reading it"
@@ -81,31 +93,54 @@ def _merge(periods: Sequence[BusyPeriod]) -> list[BusyPeriod]:
 # ------------------------------------------------------------------------------- child
 
 
-def _answer(request: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The two answer lines for one request (pure; the child's work)."""
+def _answer(request: dict[str, Any], send: Callable[[dict[str, Any]], None]) -> None:
+    """Answer one request with two lines: the object's extent (cheap: no expansion), then
+    its busy and unknown times (the expensive part, which may be interrupted)."""
     window = TimeInterval(
         datetime.fromisoformat(request["start"]), datetime.fromisoformat(request["end"])
     )
     zone, data = request["time_zone"], request["data"]
     start, end = calendar_extent(data, window=window, time_zone=zone)
-    extent = {"extent": [start.isoformat(), end.isoformat()]}
+    send({"extent": [start.isoformat(), end.isoformat()]})
     try:
         reading = read_events(
             data, window=window, time_zone=zone, owner_email=request.get("owner_email")
         )
     except (CalendarDataError, SchedulingInputError) as error:
-        return extent, {"error": str(error)[:400]}
-    return extent, {
-        "busy": [
-            [p.start.isoformat(), p.end.isoformat(), p.tentative] for p in _merge(reading.busy)
-        ],
-        "unknown": [[u.start.isoformat(), u.end.isoformat(), u.reason] for u in reading.unknown],
-        "unreadable": reading.unreadable,
-    }
+        send({"error": str(error)[:400]})
+        return
+    send(
+        {
+            "busy": [
+                [p.start.isoformat(), p.end.isoformat(), p.tentative] for p in _merge(reading.busy)
+            ],
+            "unknown": [
+                [u.start.isoformat(), u.end.isoformat(), u.reason] for u in reading.unknown
+            ],
+            "unreadable": reading.unreadable,
+        }
+    )
+
+
+_WARM_UP = (
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Planner//warm-up//EN\r\nBEGIN:VEVENT\r\n"
+    "UID:w\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;TZID=Europe/Paris:20260105T090000\r\n"
+    "DURATION:PT1H\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+
+
+class _Interrupted(BaseException):
+    """The parent's signal that the current object used up its time (a BaseException, so
+    that no library's `except Exception` swallows it)."""
+
+
+def _interrupt(_signal: int, _frame: object) -> None:
+    raise _Interrupted
 
 
 def serve() -> None:
-    """The child's loop: a request per stdin line, two answer lines on stdout each."""
+    """The child's loop: a request per stdin line, two answer lines on stdout each. SIGUSR1
+    abandons the current object (answered as interrupted) and keeps the child alive."""
     try:
         import resource
 
@@ -113,27 +148,72 @@ def serve() -> None:
     except (ImportError, ValueError, OSError):
         pass  # not on this platform; the time budget still holds
     out = sys.stdout
-    out.write(json.dumps({"ready": True}) + "\n")
-    out.flush()
-    for line in sys.stdin:
+    sent: list[int] = []
+    current: list[object] = [None]
+
+    def send(answer: dict[str, Any]) -> None:
+        # Every line names its request: the parent skips lines of an abandoned one.
+        out.write(json.dumps({**answer, "id": current[0]}) + "\n")
+        out.flush()
+        sent.append(1)
+
+    # First-call costs (lazy imports, zone data) are paid before the child says it is ready.
+    warm_up = {
+        "data": _WARM_UP,
+        "start": "2026-01-01T00:00:00+00:00",
+        "end": "2026-02-01T00:00:00+00:00",
+        "time_zone": "America/Los_Angeles",
+    }
+    _answer(warm_up, lambda answer: None)
+    signal.signal(signal.SIGUSR1, _interrupt)
+    send({"ready": True})
+    stdin = sys.stdin.buffer
+    while True:
         try:
-            request = json.loads(line)
-            extent, result = _answer(request)
-        except MemoryError:
-            extent, result = {"extent": None}, {"error": "the calendar data needs too much memory"}
-        except Exception as error:  # noqa: BLE001 - the sandbox answers whatever happens
-            extent, result = {"extent": None}, {"error": f"unreadable: {error}"[:400]}
-        out.write(json.dumps(extent) + "\n")
-        out.flush()
-        out.write(json.dumps(result) + "\n")
-        out.flush()
+            line = stdin.readline()
+        except _Interrupted:
+            continue  # the answer was already on its way
+        if not line:
+            return
+        sent.clear()
+        try:
+            try:
+                request = json.loads(line)
+                current[0] = request.get("id") if isinstance(request, dict) else None
+                _answer(request, send)
+            except MemoryError:
+                send({"error": "the calendar data needs too much memory"})
+            except Exception as error:  # noqa: BLE001 - the sandbox answers whatever happens
+                send({"error": f"unreadable: {error}"[:400]})
+        except _Interrupted:
+            pass
+        # Always two lines per request, whatever was interrupted where.
+        while len(sent) < 2:
+            try:
+                send({"extent": None} if not sent else {"interrupted": True})
+            except _Interrupted:
+                continue
 
 
 # ------------------------------------------------------------------------------- parent
 
 
 class _ChildGone(Exception):
-    """The child died or the deadline passed before it answered."""
+    """The child died, or used up its CPU ("cpu") or wall-clock ("wall") time, before it
+    answered."""
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) a process has used, from /proc; None where there is none."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 class _Child:
@@ -172,12 +252,41 @@ class _Child:
         except (BrokenPipeError, OSError) as error:
             raise _ChildGone(str(error)) from None
 
-    def line(self, deadline: float) -> dict[str, Any]:
+    def cpu(self) -> float | None:
+        """CPU seconds the child has used so far (None where it cannot be measured)."""
+        return _cpu_seconds(self.process.pid)
+
+    def line(
+        self,
+        wall_deadline: float,
+        cpu_deadline: float | None = None,
+        request_id: int | None = None,
+    ) -> dict[str, Any]:
+        """The next answer line (of request `request_id`, skipping older ones), unless the
+        child's CPU time passes `cpu_deadline` or the clock passes `wall_deadline` first
+        (then _ChildGone "cpu" or "wall")."""
+        while True:
+            answer = self._next_line(wall_deadline, cpu_deadline)
+            if request_id is None or answer.get("id") == request_id:
+                return answer
+
+    def interrupt(self) -> None:
+        """Ask the child to abandon the object it is reading (it stays alive)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGUSR1)
+
+    def _next_line(self, wall_deadline: float, cpu_deadline: float | None) -> dict[str, Any]:
         assert self.process.stdout is not None
         while b"\n" not in self.buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not self.selector.select(remaining):
-                raise _ChildGone("deadline")
+            remaining = wall_deadline - time.monotonic()
+            if remaining <= 0:
+                raise _ChildGone("wall")
+            if not self.selector.select(min(remaining, 0.05)):
+                if cpu_deadline is not None:
+                    used = self.cpu()
+                    if used is not None and used >= cpu_deadline:
+                        raise _ChildGone("cpu")
+                continue
             chunk = os.read(self.process.stdout.fileno(), 1 << 20)
             if not chunk:
                 raise _ChildGone("closed")
@@ -223,13 +332,28 @@ class CalendarReader:
     the blocking work is meant to run through `asyncio.to_thread`."""
 
     def __init__(
-        self, *, per_object_seconds: float = PER_OBJECT_SECONDS, children: int = CHILDREN
+        self,
+        *,
+        per_object_seconds: float = PER_OBJECT_SECONDS,
+        per_poll_seconds: float = PER_POLL_SECONDS,
+        max_busy_per_poll: int = MAX_BUSY_PER_POLL,
+        children: int = CHILDREN,
     ) -> None:
         self.per_object_seconds = per_object_seconds
+        self.per_poll_seconds = per_poll_seconds
+        self.max_busy_per_poll = max_busy_per_poll
         self._idle: list[_Child] = []
         self._slots = threading.Semaphore(children)
+        # Its own threads, as many as children: polls waiting for a child queue here and
+        # never occupy the event loop's default executor (database work, mail, webhooks).
+        self._threads = ThreadPoolExecutor(max_workers=children, thread_name_prefix="ics-reader")
         self._lock = threading.Lock()
         self._slow: OrderedDict[str, tuple[str, str, bool]] = OrderedDict()
+        self._requests = 0
+
+    def budget(self) -> ReadBudget:
+        """A fresh budget for one poll (or one busy-time query)."""
+        return ReadBudget(self.per_poll_seconds, self.max_busy_per_poll)
 
     def close(self) -> None:
         """Stop the idle children (busy ones stop when their read finishes)."""
@@ -237,6 +361,7 @@ class CalendarReader:
             children, self._idle = self._idle, []
         for child in children:
             child.kill()
+        self._threads.shutdown(wait=False, cancel_futures=True)
 
     def _take(self) -> _Child:
         with self._lock:
@@ -273,16 +398,18 @@ class CalendarReader:
             return self._unknown(url, start, end, slow_reason(self.per_object_seconds))
         if budget.seconds <= 0:
             return self._unknown(url, window.start, window.end, DEFERRED, deferred=True)
-        timeout = min(self.per_object_seconds, budget.seconds)
+        cpu_budget = min(self.per_object_seconds, budget.seconds)
+        with self._lock:
+            self._requests += 1
+            request_id = self._requests
         request = {
+            "id": request_id,
             "data": data,
             "start": window.start.isoformat(),
             "end": window.end.isoformat(),
             "time_zone": time_zone,
             "owner_email": owner_email,
         }
-        began = time.monotonic()
-        deadline = began + timeout
         extent: tuple[datetime, datetime] | None = None
         with self._slots:
             try:
@@ -290,30 +417,46 @@ class CalendarReader:
             except _ChildGone as gone:
                 log.warning("calendar reader could not start: %s", gone)
                 return self._unknown(url, window.start, window.end, READER_FAILED, deferred=True)
+            began, cpu_before = time.monotonic(), child.cpu()
+            wall_deadline = began + cpu_budget * WALL_FACTOR + 1.0
+            cpu_deadline = None if cpu_before is None else cpu_before + cpu_budget
+            if cpu_deadline is None:  # no CPU clock here: the wall clock decides
+                wall_deadline = began + cpu_budget
             try:
                 child.send(request)
-                first = child.line(deadline)
+                first = child.line(wall_deadline, cpu_deadline, request_id)
                 if first.get("extent"):
                     extent = _times(first["extent"])
-                answer = child.line(deadline)
+                answer = child.line(wall_deadline, cpu_deadline, request_id)
             except _ChildGone as gone:
-                child.kill()
-                budget.seconds -= time.monotonic() - began
+                used = self._used(child, cpu_before, began)
+                budget.seconds -= used
+                if str(gone) in ("cpu", "wall") and self._recovered(child, request_id):
+                    self._give_back(child)
+                else:
+                    child.kill()
                 start, end = extent or (window.start, window.end)
-                if str(gone) != "deadline":
+                cause = str(gone)
+                if cause == "wall" and cpu_deadline is not None:
+                    # The machine is too busy to tell: read it again at the next poll.
+                    log.info("calendar object %s: no CPU for it now, read next poll", url)
+                    return self._unknown(url, start, end, DEFERRED, deferred=True)
+                if cause not in ("cpu", "wall"):
                     log.warning("calendar reader failed on %s: %s", url, gone)
                     return self._unknown(url, start, end, READER_FAILED)
-                if timeout < self.per_object_seconds:
+                if cpu_budget < self.per_object_seconds:
                     # Cut short by the poll's budget, not its own: read again next poll.
                     return self._unknown(url, start, end, DEFERRED, deferred=True)
-                log.warning("calendar object %s took more than %ss to read", url, timeout)
+                log.warning(
+                    "calendar object %s needed more than %ss of CPU to read", url, cpu_budget
+                )
                 with self._lock:
                     self._slow[digest] = (start.isoformat(), end.isoformat(), end >= window.end)
                     while len(self._slow) > KNOWN_SLOW:
                         self._slow.popitem(last=False)
                 return self._unknown(url, start, end, slow_reason(self.per_object_seconds))
+            budget.seconds -= self._used(child, cpu_before, began)
             self._give_back(child)
-        budget.seconds -= time.monotonic() - began
         if "error" in answer:
             start, end = extent or (window.start, window.end)
             return self._unknown(url, start, end, str(answer["error"])[:400])
@@ -323,7 +466,7 @@ class CalendarReader:
         ]
         if len(busy) > budget.busy:
             start, end = extent or (window.start, window.end)
-            return self._unknown(url, start, end, TOO_MANY.format(count=MAX_BUSY_PER_POLL))
+            return self._unknown(url, start, end, TOO_MANY.format(count=self.max_busy_per_poll))
         budget.busy -= len(busy)
         unknown = tuple(
             UnknownTime(*_times(item[:2]), reason=str(item[2])[:400], source_event_id=url)
@@ -337,11 +480,52 @@ class CalendarReader:
         )
 
     @staticmethod
+    def _recovered(child: _Child, request_id: int) -> bool:
+        """Whether an interrupted child answered its abandoned request and can be reused
+        (else it is stuck in C code or gone, and is killed)."""
+        child.interrupt()
+        try:
+            while True:
+                answer = child.line(time.monotonic() + INTERRUPT_GRACE_SECONDS, None, request_id)
+                if "extent" not in answer:
+                    return True
+        except _ChildGone:
+            return False
+
+    @staticmethod
+    def _used(child: _Child, cpu_before: float | None, began: float) -> float:
+        """Seconds one read cost: the child's CPU time, or the wall clock without one."""
+        cpu_after = child.cpu()
+        if cpu_before is not None and cpu_after is not None:
+            return cpu_after - cpu_before
+        return time.monotonic() - began
+
+    @staticmethod
     def _unknown(
         url: str, start: datetime, end: datetime, reason: str, *, deferred: bool = False
     ) -> EventChange:
         unknown = (UnknownTime(start, end, reason, url),) if end > start else ()
         return EventChange(external_id=url, unknown=unknown, unreadable=1, deferred=deferred)
+
+    async def read(
+        self,
+        objects: Sequence[tuple[str, str]],
+        *,
+        window: TimeInterval,
+        time_zone: str,
+        owner_email: str | None,
+        budget: ReadBudget | None = None,
+    ) -> list[EventChange]:
+        """`read_all` on the reader's own threads, awaited without blocking the loop."""
+        call = functools.partial(
+            self.read_all,
+            objects,
+            window=window,
+            time_zone=time_zone,
+            owner_email=owner_email,
+            budget=budget,
+        )
+        return await asyncio.get_running_loop().run_in_executor(self._threads, call)
 
     def read_all(
         self,
@@ -353,7 +537,7 @@ class CalendarReader:
         budget: ReadBudget | None = None,
     ) -> list[EventChange]:
         """Each (url, iCalendar text) object as a change, in order, within one budget."""
-        budget = budget or ReadBudget()
+        budget = budget or self.budget()
         return [
             self.read_one(
                 url,

@@ -45,7 +45,9 @@ def test_slots_touching_unreadable_time_name_the_participant_and_rank_last():
     assert not slots[0].unknown_participants  # the known-free slot first
     # A slot ending exactly where the unreadable time starts is known.
     request = SlotRequest(duration=timedelta(minutes=30), horizon=timedelta(hours=12), limit=100)
-    before = [s for s in find_suggestions([anna], request, now=NOW) if s.end == utc(2026, 3, 2, 9)]
+    later = person(1, unknown=(TimeInterval(utc(2026, 3, 2, 10), utc(2026, 3, 2, 12)),))
+    found = find_suggestions([later], request, now=NOW)
+    before = [s for s in found if s.end == utc(2026, 3, 2, 10)]
     assert before and not before[0].unknown_participants
 
 

@@ -32,7 +32,9 @@ from planner.models import (
     WorkingHours,
 )
 from planner.services.actor import Actor
+from planner.services.calendar_sync import busy_known_until
 from planner.services.errors import InvalidInput
+from planner.settings import get_settings
 
 MAX_PARTICIPANTS = 50
 
@@ -135,6 +137,7 @@ def _participants(
     ).all():
         booked[user_id].append(TimeInterval(start, end))
 
+    window_days = get_settings().sync_window_days
     participants = []
     for user_id in wanted:
         user = users[user_id]
@@ -143,6 +146,11 @@ def _participants(
             c.last_synced_at
             for c in own
             if c.status == ConnectionStatus.SYNCED and c.last_synced_at
+        ]
+        known_until = [
+            busy_known_until(c, window_days=window_days)
+            for c in own
+            if c.status == ConnectionStatus.SYNCED
         ]
         schedule = (
             WorkingSchedule.from_rows(user.time_zone, weekly[user_id], overrides[user_id])
@@ -158,6 +166,8 @@ def _participants(
                 ),
                 # Several calendars: availability is as fresh as the stalest of them.
                 busy_synced_at=min(synced_at) if synced_at else None,
+                # Busy times are complete only up to the end of the last full listing.
+                busy_known_until=min((k for k in known_until if k), default=None),
                 busy=tuple(busy[user_id]),
                 interviews=tuple(booked[user_id]),
                 unknown=tuple(unknown[user_id]),

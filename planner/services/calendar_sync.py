@@ -104,6 +104,20 @@ def _cursor_document(cursor: str | None, full_until: datetime) -> str | None:
     return json.dumps({"v": CURSOR_VERSION, "cursor": cursor, "full_until": full_until.isoformat()})
 
 
+def busy_known_until(connection: CalendarConnection, *, window_days: int) -> datetime | None:
+    """Until when a connection's cached busy times are complete (UTC), or None if never
+    polled: the window end of its last full listing. Incremental polls keep what that
+    listing saw up to date, but an event beyond it that never changed is listed only by the
+    next full listing (at least daily), so later times are unknown, never free."""
+    _, full_until = _stored_cursor(connection.sync_cursor)
+    if full_until is not None:
+        return full_until
+    if connection.last_synced_at is None:
+        return None
+    # Without a cursor every poll is a full listing of [its start, + window_days).
+    return connection.last_synced_at + timedelta(days=window_days)
+
+
 def _failures_since_success(session: Session, connection_ids: list[int]) -> dict[int, int]:
     """Failed runs since each connection's last successful one (for the backoff)."""
     if not connection_ids:

@@ -147,6 +147,22 @@ async def test_graph_all_day_day_off_is_the_owners_local_day_and_gets_no_suggest
     assert datetime(2030, 1, 7).date() not in local_days
     assert datetime(2030, 1, 8).date() in local_days
 
+    # Past the end of the last full listing the cache is incomplete: unknown, never free.
+    listed_until = now + timedelta(days=SETTINGS.sync_window_days)
+    far = availability.suggest_times(
+        session=session,
+        actor=actor_for(user, account),
+        participant_ids=[user.id],
+        duration_minutes=60,
+        now=now,
+        horizon_days=35,
+        granularity_minutes=60,
+        limit=1000,
+    )
+    assert any(s.end > listed_until for s in far)
+    for suggestion in far:
+        assert (user.name in suggestion.unknown) == (suggestion.end > listed_until), suggestion
+
 
 # ----------------------------------------------------------------- CalDAV: hostile data
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import recurring_ical_events  # type: ignore[import-untyped]
-from dateutil import rrule as dateutil_rrule
+from dateutil import rrule as dateutil_rrule  # type: ignore[import-untyped]
 
 from planner.domain.availability import BusyPeriod, local_instant, wall_clock_to_utc, zone_named
 from planner.domain.intervals import TimeInterval
@@ -341,8 +341,8 @@ def _busy_of(
         participation = _owner_participation(event, owner)
         if participation == "DECLINED":
             continue
-        start = instant(event.start, zone, is_end=False)
-        end = instant(event.end, zone, is_end=True)
+        start = instant(event.start, zone, is_end=False)  # type: ignore[attr-defined]
+        end = instant(event.end, zone, is_end=True)  # type: ignore[attr-defined]
         start, end = max(start, window_start), min(end, window_end)
         if end <= start:
             continue

@@ -120,9 +120,9 @@ class CalDAVProvider:
             self.client.events_in, calendar_id, start - ZONE_MARGIN, end + ZONE_MARGIN
         )
         changes = await self._read(list(objects), start, end, budget)
-        busy = sorted((b for c in changes for b in c.busy), key=lambda b: (b.start, b.end))
+        read = sorted((b for c in changes for b in c.busy), key=lambda b: (b.start, b.end))
         unknown = tuple(u for c in changes for u in c.unknown)
-        return CalendarBusy(calendar_id, tuple(busy), unknown=unknown)
+        return CalendarBusy(calendar_id, tuple(read), unknown=unknown)
 
     async def _read(
         self,

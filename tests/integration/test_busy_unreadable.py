@@ -19,6 +19,7 @@ from planner.models import BusyInterval, CalendarConnection, SyncRun, UnknownInt
 from planner.services import availability, calendar_sync
 from planner.settings import Settings
 from tests.factories import account_with_admin, actor_for
+from tests.fakes.google import run_fake_google
 from tests.fakes.microsoft import run_fake_microsoft
 from tests.fakes.radicale import run_radicale
 
@@ -411,3 +412,64 @@ async def test_deferred_objects_of_an_incremental_poll_keep_the_old_cursor(
     assert len(_rows(session, BusyInterval, connection.id)) == 4
     runs = session.exec(select(SyncRun).where(SyncRun.connection_id == connection.id)).all()
     assert [r.incremental for r in runs] == [False, True, True]
+
+
+# ----------------------------------------------------------------- Google: per-event data
+
+
+async def test_google_unreadable_event_is_unknown_not_a_failed_poll_and_its_fix_is_read(session):
+    with run_fake_google() as google:
+        google.state.add_calendar("ann@example.com", "Ann", primary=True)
+        settings = Settings(
+            env="test",
+            secret_key="test-secret-key-" + "x" * 32,
+            google_api_base=google.url,
+            google_token_url=f"{google.url}/token",
+            google_client_id=google.issuer.client_id,
+            google_client_secret=google.issuer.client_secret,
+        )
+        now = datetime(2030, 1, 4, 18, 0, tzinfo=UTC)
+        issued = google.issuer.issue()
+        tokens = OAuthTokens(
+            issued["access_token"], issued["refresh_token"], now + timedelta(days=9)
+        )
+        _, _, connection = _connection(
+            session,
+            provider="google",
+            time_zone="America/Los_Angeles",
+            calendar_id="ann@example.com",
+            encrypted_credentials=encrypt_credentials(Credentials(tokens=tokens), settings),
+        )
+        google.state.put_event(
+            "ann@example.com",
+            {"id": "holiday", "start": {"date": "2030-01-07"}, "end": {"date": "2030-01-08"}},
+        )
+        assert (await _round(session, now, settings)).ok == 1
+        assert [(r.start_at, r.end_at) for r in _rows(session, BusyInterval, connection.id)] == [
+            (datetime(2030, 1, 7, 8, tzinfo=UTC), datetime(2030, 1, 8, 8, tzinfo=UTC))
+        ]
+
+        broken = {"id": "odd", "start": {"dateTime": "soon"}, "end": {"dateTime": "later"}}
+        google.state.put_event("ann@example.com", broken)
+        later = now + timedelta(minutes=6)
+        assert (await _round(session, later, settings)).ok == 1
+        stored = session.get(CalendarConnection, connection.id, populate_existing=True)
+        assert stored.status == "synced"
+        assert (stored.unreadable_count, stored.unknown_from) == (1, later)
+        assert "unreadable time" in stored.unreadable_reason
+        assert len(_rows(session, BusyInterval, connection.id)) == 1  # the holiday stays busy
+
+        fixed = {
+            "id": "odd",
+            "start": {"dateTime": "2030-01-09T17:00:00Z"},
+            "end": {"dateTime": "2030-01-09T18:00:00Z"},
+        }
+        google.state.put_event("ann@example.com", fixed)
+        assert (await _round(session, later + timedelta(minutes=6), settings)).ok == 1
+    stored = session.get(CalendarConnection, connection.id, populate_existing=True)
+    assert (stored.unreadable_count, stored.unknown_from, stored.unreadable_reason) == (
+        0,
+        None,
+        None,
+    )
+    assert len(_rows(session, BusyInterval, connection.id)) == 2

@@ -354,7 +354,9 @@ class SchedulingParticipant:
     `busy` comes from their synced calendar; it is trusted only while `sync_status` is synced
     and `busy_synced_at` is fresh, and only up to `busy_known_until` (None: the whole horizon).
     `interviews` are the interviews Planner has already booked for them: always busy, and
-    counted toward the daily and weekly caps in their own time zone."""
+    counted toward the daily and weekly caps in their own time zone. `unknown` are times
+    their calendar data could not be read for: a slot touching one names them as unknown,
+    never treats them as free there."""
 
     participant_id: int
     working_hours: WorkingSchedule
@@ -365,6 +367,7 @@ class SchedulingParticipant:
     interviews: tuple[TimeInterval, ...] = ()
     max_interviews_per_day: int | None = None
     max_interviews_per_week: int | None = None
+    unknown: tuple[TimeInterval, ...] = ()
     _booked_busy: tuple[BusyPeriod, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -392,6 +395,11 @@ class SchedulingParticipant:
                 raise SchedulingInputError(
                     "interviews", f"expected TimeInterval, got {interview!r}"
                 )
+        unknown = tuple(self.unknown)
+        for stretch in unknown:
+            if not isinstance(stretch, TimeInterval):
+                raise SchedulingInputError("unknown", f"expected TimeInterval, got {stretch!r}")
+        object.__setattr__(self, "unknown", unknown)
         _optional_cap(self.max_interviews_per_day, "max_interviews_per_day")
         _optional_cap(self.max_interviews_per_week, "max_interviews_per_week")
         object.__setattr__(self, "busy", busy)
@@ -530,6 +538,18 @@ _START = attrgetter("start")
 _END = itemgetter(1)
 
 
+def _merged_spans(intervals: Sequence[TimeInterval]) -> list[Span]:
+    """Intervals as sorted disjoint spans (overlapping and touching ones joined)."""
+    merged: list[Span] = []
+    for interval in sorted(intervals, key=_START):
+        if merged and interval.start <= merged[-1][1]:
+            if interval.end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], interval.end)
+        else:
+            merged.append((interval.start, interval.end))
+    return merged
+
+
 def _busy_spans(
     participant: SchedulingParticipant, until: datetime
 ) -> tuple[list[Span], list[Span]]:
@@ -630,6 +650,13 @@ def find_suggestions(
         for p in participants
         if p.busy_known_until is not None and p.participant_id not in unknown_always
     ]
+    # Times a participant's calendar data could not be read, as merged sorted spans.
+    unknown_by_participant = [
+        (p.participant_id, _merged_spans(p.unknown))
+        for p in participants
+        if p.unknown and p.participant_id not in unknown_always
+    ]
+    unknown_pointers = [0] * len(unknown_by_participant)
     order = {pid: index for index, pid in enumerate(ids)}
 
     ranked: list[tuple[bool, int, int, datetime, tuple[int, ...], tuple[int, ...]]] = []
@@ -651,10 +678,19 @@ def find_suggestions(
                 offset = start.astimezone(align_zone).utcoffset()
             day = (start + offset - EPOCH) // ONE_DAY  # type: ignore[operator]
             unknown = unknown_always
+            late: list[int] = []
             if known_until:
                 late = [pid for until, pid in known_until if until < end]
-                if late:
-                    unknown = tuple(sorted(unknown + tuple(late), key=order.__getitem__))
+            for index, (pid, spans) in enumerate(unknown_by_participant):
+                # The slot itself (not its buffers) against unreadable time.
+                position = unknown_pointers[index]
+                if position < len(spans) and spans[position][1] <= start:
+                    position = bisect_right(spans, start, lo=position, key=_END)
+                    unknown_pointers[index] = position
+                if position < len(spans) and spans[position][0] < end and pid not in late:
+                    late.append(pid)
+            if late:
+                unknown = tuple(sorted(unknown + tuple(late), key=order.__getitem__))
             tentative: list[int] = []
             if soft_by_participant:
                 # The slot with its buffers, against tentative holds.
@@ -772,6 +808,9 @@ def free_busy_grid(
         elif participant.busy_known_until is not None and participant.busy_known_until < window.end:
             unknown_from = max(participant.busy_known_until, window.start)
             segments = _paint(segments, [(unknown_from, window.end)], FreeBusyState.UNKNOWN)
+        if reason is None and participant.unknown:
+            unreadable = intersect_spans(_merged_spans(participant.unknown), [span])
+            segments = _paint(segments, unreadable, FreeBusyState.UNKNOWN)
         working = participant.working_hours.spans_between(span)
         segments = _paint(
             segments, subtract_spans([span], working), FreeBusyState.OUTSIDE_WORKING_HOURS

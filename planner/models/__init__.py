@@ -16,6 +16,7 @@ from planner.models.calendars import (
     ProviderEventLink,
     SyncInvitation,
     SyncRun,
+    UnknownInterval,
 )
 from planner.models.interviews import (
     Booking,
@@ -55,6 +56,7 @@ __all__ = [
     "StaffUser",
     "SyncInvitation",
     "SyncRun",
+    "UnknownInterval",
     "WebhookDelivery",
     "WebhookEndpoint",
     "WorkingHours",

@@ -46,8 +46,14 @@ class CalendarConnection(SQLModel, table=True):
     last_synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, max_length=2000)
     last_error_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # Calendar data the last poll could not read (availability there is unknown, never free):
-    # how many objects, from when availability is unknown, and why (for the admin sync list).
+    # Calendar data that could not be read (availability there is unknown, never free), as
+    # of the last successful poll; kept equal to the connection's current UnknownInterval rows
+    # and cleared when a later poll reads everything. For the admin sync list ("3 unreadable,
+    # availability unknown from 12 Dec"):
+    # unreadable_count: how many calendar objects (events or series) could not be read;
+    # unknown_from: the earliest UTC instant, not before that poll, whose availability is
+    #   unknown because of them (None when everything was read);
+    # unreadable_reason: why, for the earliest of them (plain words from the reader).
     unreadable_count: int = Field(default=0)
     unknown_from: datetime | None = Field(default=None, sa_type=UTCDateTime)
     unreadable_reason: str | None = Field(default=None, max_length=2000)
@@ -84,6 +90,26 @@ class BusyInterval(SQLModel, table=True):
     start_at: datetime = Field(sa_type=UTCDateTime)
     end_at: datetime = Field(sa_type=UTCDateTime)
     tentative: bool = Field(default=False)
+    source_event_id: str | None = Field(default=None, max_length=1024)
+
+
+class UnknownInterval(SQLModel, table=True):
+    """A time whose busy state could not be read from a connection's calendar data (a
+    calendar object that is malformed, hostile, too slow or not read yet): the slot finder
+    treats it as unknown, never free. Replaced like BusyInterval, per source object."""
+
+    __tablename__ = "unknown_interval"
+    __table_args__ = (
+        CheckConstraint("end_at > start_at", name="ends_after_start"),
+        Index("ix_unknown_interval_connection_start", "connection_id", "start_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
+    connection_id: int = Field(foreign_key="calendar_connection.id", ondelete="CASCADE")
+    start_at: datetime = Field(sa_type=UTCDateTime)
+    end_at: datetime = Field(sa_type=UTCDateTime)
+    reason: str = Field(max_length=500)
     source_event_id: str | None = Field(default=None, max_length=1024)
 
 

@@ -28,10 +28,13 @@ from planner.models import (
     OfferedSlot,
     StaffUser,
     SyncInvitation,
+    UnknownInterval,
     WorkingHours,
 )
 from planner.services.actor import Actor
+from planner.services.calendar_sync import busy_known_until
 from planner.services.errors import InvalidInput
+from planner.settings import get_settings
 
 MAX_PARTICIPANTS = 50
 
@@ -105,6 +108,19 @@ def _participants(
             busy[live[row.connection_id]].append(
                 BusyPeriod(row.start_at, row.end_at, tentative=row.tentative)
             )
+    # Times whose calendar data could not be read: unknown, never free.
+    unknown: dict[int, list[TimeInterval]] = defaultdict(list)
+    if live:
+        for connection_id, start, end in session.exec(
+            select(
+                UnknownInterval.connection_id, UnknownInterval.start_at, UnknownInterval.end_at
+            ).where(
+                col(UnknownInterval.connection_id).in_(list(live)),
+                UnknownInterval.start_at < window.end,
+                UnknownInterval.end_at > window.start,
+            )
+        ).all():
+            unknown[live[connection_id]].append(TimeInterval(start, end))
     booked: dict[int, list[TimeInterval]] = defaultdict(list)
     for user_id, start, end in session.exec(
         select(InterviewParticipant.staff_user_id, OfferedSlot.start_at, OfferedSlot.end_at)
@@ -121,6 +137,7 @@ def _participants(
     ).all():
         booked[user_id].append(TimeInterval(start, end))
 
+    window_days = get_settings().sync_window_days
     participants = []
     for user_id in wanted:
         user = users[user_id]
@@ -129,6 +146,11 @@ def _participants(
             c.last_synced_at
             for c in own
             if c.status == ConnectionStatus.SYNCED and c.last_synced_at
+        ]
+        known_until = [
+            busy_known_until(c, window_days=window_days)
+            for c in own
+            if c.status == ConnectionStatus.SYNCED
         ]
         schedule = (
             WorkingSchedule.from_rows(user.time_zone, weekly[user_id], overrides[user_id])
@@ -144,8 +166,11 @@ def _participants(
                 ),
                 # Several calendars: availability is as fresh as the stalest of them.
                 busy_synced_at=min(synced_at) if synced_at else None,
+                # Busy times are complete only up to the end of the last full listing.
+                busy_known_until=min((k for k in known_until if k), default=None),
                 busy=tuple(busy[user_id]),
                 interviews=tuple(booked[user_id]),
+                unknown=tuple(unknown[user_id]),
             )
         )
     return participants, {uid: users[uid].name for uid in wanted}
@@ -165,7 +190,9 @@ def suggest_times(
     limit: int = 20,
 ) -> list[Suggestion]:
     """Ranked times when the participants can meet; participants whose calendar is not
-    synced (or stale, or failing) are named on every suggestion instead of assumed free."""
+    synced (or stale, or failing) are named on every suggestion instead of assumed free,
+    and those whose calendar data could not be read for a slot's time are named on that
+    slot (`Suggestion.unknown`)."""
     try:
         request = SlotRequest(
             duration=timedelta(minutes=duration_minutes),

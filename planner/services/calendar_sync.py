@@ -31,7 +31,7 @@ from planner.integrations.crypto import (
     encrypt_credentials,
 )
 from planner.integrations.errors import IntegrationError
-from planner.models import BusyInterval, CalendarConnection, StaffUser, SyncRun
+from planner.models import BusyInterval, CalendarConnection, StaffUser, SyncRun, UnknownInterval
 from planner.services import webhooks
 from planner.settings import Settings
 
@@ -102,6 +102,20 @@ def _cursor_document(cursor: str | None, full_until: datetime) -> str | None:
     if not cursor:
         return None
     return json.dumps({"v": CURSOR_VERSION, "cursor": cursor, "full_until": full_until.isoformat()})
+
+
+def busy_known_until(connection: CalendarConnection, *, window_days: int) -> datetime | None:
+    """Until when a connection's cached busy times are complete (UTC), or None if never
+    polled: the window end of its last full listing. Incremental polls keep what that
+    listing saw up to date, but an event beyond it that never changed is listed only by the
+    next full listing (at least daily), so later times are unknown, never free."""
+    _, full_until = _stored_cursor(connection.sync_cursor)
+    if full_until is not None:
+        return full_until
+    if connection.last_synced_at is None:
+        return None
+    # Without a cursor every poll is a full listing of [its start, + window_days).
+    return connection.last_synced_at + timedelta(days=window_days)
 
 
 def _failures_since_success(session: Session, connection_ids: list[int]) -> dict[int, int]:
@@ -285,24 +299,43 @@ def _busy_rows(
             }
 
 
+def _unknown_rows(
+    account_id: int, connection_id: int, change: EventChange
+) -> Iterable[dict[str, object]]:
+    for unknown in change.unknown:
+        if unknown.end > unknown.start:
+            yield {
+                "account_id": account_id,
+                "connection_id": connection_id,
+                "start_at": unknown.start,
+                "end_at": unknown.end,
+                "reason": (unknown.reason or "unreadable calendar data")[:500],
+                "source_event_id": change.external_id[:1024],
+            }
+
+
 def _store_changes(session: Session, outcome: PollOutcome) -> int:
-    """Apply a change set to the cache; returns the number of busy rows written."""
+    """Apply a change set to the cache: busy and unknown times are replaced for the whole
+    connection (a full listing) or per changed object (incremental), so that an object
+    that could not be read stays unknown until a later poll reads it. Returns the number
+    of busy rows written."""
     target, changes = outcome.target, outcome.changes
     assert changes is not None
     connection_id = target.connection_id
-    if changes.full:
-        session.exec(
-            delete(BusyInterval).where(  # type: ignore[call-overload]
-                col(BusyInterval.connection_id) == connection_id
+    for table in (BusyInterval, UnknownInterval):
+        if changes.full:
+            session.exec(
+                delete(table).where(  # type: ignore[call-overload]
+                    col(table.connection_id) == connection_id
+                )
             )
-        )
-    else:
+            continue
         touched = list({c.external_id[:1024] for c in changes.changes})
         for chunk in range(0, len(touched), 500):
             session.exec(
-                delete(BusyInterval).where(  # type: ignore[call-overload]
-                    col(BusyInterval.connection_id) == connection_id,
-                    col(BusyInterval.source_event_id).in_(touched[chunk : chunk + 500]),
+                delete(table).where(  # type: ignore[call-overload]
+                    col(table.connection_id) == connection_id,
+                    col(table.source_event_id).in_(touched[chunk : chunk + 500]),
                 )
             )
     latest: dict[str, EventChange] = {}
@@ -316,7 +349,40 @@ def _store_changes(session: Session, outcome: PollOutcome) -> int:
     ]
     if rows:
         session.execute(BusyInterval.__table__.insert(), rows)  # type: ignore[attr-defined]
+    unknown = [
+        row
+        for change in latest.values()
+        if not change.removed
+        for row in _unknown_rows(target.account_id, connection_id, change)
+    ]
+    if unknown:
+        session.execute(UnknownInterval.__table__.insert(), unknown)  # type: ignore[attr-defined]
     return len(rows)
+
+
+def _record_unreadable(session: Session, connection: CalendarConnection, now: datetime) -> None:
+    """Set the connection's unreadable_count, unknown_from and unreadable_reason from its
+    unknown times still ahead of `now` (all cleared when there are none)."""
+    rows = session.exec(
+        select(UnknownInterval.source_event_id, UnknownInterval.start_at, UnknownInterval.reason)
+        .where(
+            UnknownInterval.connection_id == connection.id,
+            UnknownInterval.end_at > now,
+        )
+        .order_by(col(UnknownInterval.start_at), col(UnknownInterval.id))
+    ).all()
+    if not rows:
+        connection.unreadable_count = 0
+        connection.unknown_from = None
+        connection.unreadable_reason = None
+        return
+    sources = {
+        source if source is not None else f"#{index}" for index, (source, _, _) in enumerate(rows)
+    }
+    _, first_start, first_reason = rows[0]
+    connection.unreadable_count = len(sources)
+    connection.unknown_from = max(first_start, now)
+    connection.unreadable_reason = first_reason[:2000]
 
 
 def record_outcomes(*, session: Session, outcomes: list[PollOutcome], now: datetime) -> RoundReport:
@@ -347,6 +413,7 @@ def record_outcomes(*, session: Session, outcomes: list[PollOutcome], now: datet
         if outcome.changes is not None:
             with session.begin_nested():
                 run.busy_count = _store_changes(session, outcome)
+                _record_unreadable(session, connection, outcome.started_at)
             run.status = SyncRunStatus.OK.value
             run.incremental = not outcome.changes.full
             previous_cursor, full_until = _stored_cursor(connection.sync_cursor)

@@ -30,6 +30,7 @@ from planner.models import (
     OAuthState,
     StaffUser,
     SyncInvitation,
+    UnknownInterval,
 )
 from planner.services.errors import InvalidInput
 from planner.settings import Settings
@@ -218,9 +219,10 @@ def _disconnect_where(session: Session, now: datetime, *conditions: object) -> i
     )
     if not ids:
         return 0
-    session.exec(
-        delete(BusyInterval).where(col(BusyInterval.connection_id).in_(ids))  # type: ignore[call-overload]
-    )
+    for table in (BusyInterval, UnknownInterval):
+        session.exec(
+            delete(table).where(col(table.connection_id).in_(ids))  # type: ignore[call-overload]
+        )
     session.exec(
         update(CalendarConnection)  # type: ignore[call-overload]
         .where(col(CalendarConnection.id).in_(ids))
@@ -228,6 +230,9 @@ def _disconnect_where(session: Session, now: datetime, *conditions: object) -> i
             status=ConnectionStatus.DISCONNECTED.value,
             encrypted_credentials="",
             sync_cursor=None,
+            unreadable_count=0,
+            unknown_from=None,
+            unreadable_reason=None,
             updated_at=now,
         )
     )

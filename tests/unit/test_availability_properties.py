@@ -108,6 +108,12 @@ def participant(draw, participant_id: int, now: datetime):
         TimeInterval(now + offset, now + offset + length)
         for offset, length in draw(st.lists(periods, max_size=4))
     )
+    # Partly unreadable calendar data: stretches whose busy state is unknown (issue #9).
+    unreadable = st.tuples(minutes(-24 * 60, 4 * 24 * 60), minutes(5, 24 * 60))
+    unknown = tuple(
+        TimeInterval(now + offset, now + offset + length)
+        for offset, length in draw(st.lists(unreadable, max_size=3))
+    )
     return SchedulingParticipant(
         participant_id=participant_id,
         working_hours=WorkingSchedule(zone, weekly, overrides),
@@ -118,6 +124,7 @@ def participant(draw, participant_id: int, now: datetime):
         busy_known_until=draw(st.one_of(st.none(), minutes(0, 4 * 24 * 60).map(now.__add__))),
         busy=busy,
         interviews=interviews,
+        unknown=unknown,
         max_interviews_per_day=draw(st.one_of(st.none(), st.integers(1, 2))),
         max_interviews_per_week=draw(st.one_of(st.none(), st.integers(1, 3))),
     )
@@ -150,8 +157,12 @@ def capped_dates(person: SchedulingParticipant) -> set[date]:
     return closed
 
 
-def is_unknown(person: SchedulingParticipant, now: datetime, end: datetime) -> bool:
+def is_unknown(
+    person: SchedulingParticipant, now: datetime, start: datetime, end: datetime
+) -> bool:
     if person.sync_status is not SyncStatus.SYNCED or person.busy_synced_at < now - STALE_AFTER:
+        return True
+    if overlaps(start, end, [(u.start, u.end) for u in person.unknown]):
         return True
     return person.busy_known_until is not None and person.busy_known_until < end
 
@@ -191,7 +202,9 @@ def brute_force(participants, request, now):
             and not overlaps(guard_start, guard_end, hard_busy(person))
             for person, spans in zip(participants, working, strict=True)
         ):
-            unknown = tuple(p.participant_id for p in participants if is_unknown(p, now, end))
+            unknown = tuple(
+                p.participant_id for p in participants if is_unknown(p, now, start, end)
+            )
             tentative = tuple(
                 p.participant_id
                 for p in participants
@@ -228,7 +241,7 @@ def test_suggestions_keep_every_rule(inputs):
             assert slot.start.astimezone(person.zone).date() not in capped_dates(person)
         # Unknown participants are always named.
         assert slot.unknown_participants == tuple(
-            p.participant_id for p in participants if is_unknown(p, now, slot.end)
+            p.participant_id for p in participants if is_unknown(p, now, slot.start, slot.end)
         )
     # Ranking: all known and free first, then fewer tentative conflicts.
     classes = [(bool(s.unknown_participants), len(s.tentative_participants)) for s in suggestions]
@@ -258,3 +271,21 @@ def test_same_input_same_output_whatever_the_order_of_busy_times(inputs, rng: ra
         rng.shuffle(busy)
         shuffled.append(replace(person, busy=tuple(busy)))
     assert find_suggestions(shuffled, replace(request, limit=7), now=now) == first
+
+
+@PROPERTY_SETTINGS
+@given(scheduling_inputs())
+def test_unreadable_time_is_never_treated_as_free(inputs):
+    """A participant whose calendar data was partly unreadable is named as unknown on every
+    slot touching that time, and such slots rank after every slot where all are known."""
+    participants, request, now = inputs
+    suggestions = find_suggestions(participants, request, now=now)
+    seen_unknown = False
+    for slot in suggestions:
+        for person in participants:
+            if overlaps(slot.start, slot.end, [(u.start, u.end) for u in person.unknown]):
+                assert person.participant_id in slot.unknown_participants
+        if slot.unknown_participants:
+            seen_unknown = True
+        else:
+            assert not seen_unknown, "an all-known slot ranks after one with unknown time"

@@ -110,13 +110,35 @@ class BusyTime:
 
 
 @dataclass(frozen=True, slots=True)
+class UnknownTime:
+    """A period (UTC, [start, end)) whose busy state could not be read from the calendar
+    data: availability there is unknown, never free. `reason` is for the admin."""
+
+    start: datetime
+    end: datetime
+    reason: str
+    source_event_id: str | None = None
+
+
+def _clip_unknown(
+    unknown: tuple[UnknownTime, ...], start: datetime, end: datetime
+) -> tuple[UnknownTime, ...]:
+    return tuple(
+        UnknownTime(max(u.start, start), min(u.end, end), u.reason, u.source_event_id)
+        for u in unknown
+        if min(u.end, end) > max(u.start, start)
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class CalendarBusy:
     """Busy times of one calendar for a window; `error` set = availability unknown (not
-    free) for that calendar."""
+    free) for that calendar; `unknown` = parts of the window that could not be read."""
 
     calendar_id: str
     busy: tuple[BusyTime, ...] = ()
     error: str | None = None
+    unknown: tuple[UnknownTime, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,20 +180,30 @@ class EventRef:
 
 @dataclass(frozen=True, slots=True)
 class EventChange:
-    """One event seen by incremental sync; `removed` for deletions and cancellations."""
+    """One event (calendar object) seen by incremental sync; `removed` for deletions and
+    cancellations. `unknown` holds the times its data could not be read for (and, with
+    `unreadable`, how many of its events were unreadable); `deferred` means it was not
+    read in this poll at all (the poll's reading budget ran out) and must be read again."""
 
     external_id: str
     removed: bool = False
     busy: tuple[BusyTime, ...] = ()
+    unknown: tuple[UnknownTime, ...] = ()
+    unreadable: int = 0
+    deferred: bool = False
 
     def clipped(self, start: datetime, end: datetime) -> "EventChange":
-        """The same change with its busy times cut to [start, end) (the polled window)."""
+        """The same change with its busy and unknown times cut to [start, end) (the
+        polled window)."""
         kept = tuple(
             BusyTime(max(b.start, start), min(b.end, end), b.tentative, b.source_event_id)
             for b in self.busy
             if min(b.end, end) > max(b.start, start)
         )
-        return EventChange(self.external_id, self.removed, kept)
+        unknown = _clip_unknown(self.unknown, start, end)
+        return EventChange(
+            self.external_id, self.removed, kept, unknown, self.unreadable, self.deferred
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,6 +45,7 @@ def provider_for(
             credentials=credentials,
             save_tokens=save_tokens,
             settings=settings,
+            time_zone=time_zone,
             retry=retry,
         )
     if name == "caldav":

@@ -3,12 +3,12 @@
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from planner.domain.busy import CalendarDataError
+from planner.domain.intervals import TimeInterval
 from planner.integrations.calendar.base import (
-    BusyTime,
     CalendarBusy,
     CalendarInfo,
     ChangeSet,
@@ -18,19 +18,20 @@ from planner.integrations.calendar.base import (
     EventRef,
     EventRequest,
     InvalidRequest,
-    InvalidResponse,
     NotFoundAtProvider,
 )
 from planner.integrations.calendar.caldav.client import CalDAVClient
 from planner.integrations.calendar.caldav.mapping import (
-    busy_from_events,
     busy_from_freebusy,
     current_sequence,
     interview_ics,
 )
+from planner.integrations.calendar.caldav.reader import CalendarReader, ReadBudget, shared_reader
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# Wider than any UTC offset: how far beyond the window a server may file a local time.
+ZONE_MARGIN = timedelta(hours=15)
 
 
 class CalDAVProvider:
@@ -40,7 +41,9 @@ class CalDAVProvider:
     zone for all-day and floating times; `owner_email` lets busy times skip events the owner
     declined. `use_freebusy_report=False` always computes busy times from the events.
     `allow_private` lets it reach a server on a loopback or private address (refused by
-    default; see planner/integrations/outbound.py)."""
+    default; see planner/integrations/outbound.py). Calendar objects are untrusted: `reader`
+    reads them in child processes with a time budget per object and per call (the
+    process-wide one by default)."""
 
     name = "caldav"
 
@@ -55,6 +58,7 @@ class CalDAVProvider:
         use_freebusy_report: bool = True,
         clock: Callable[[], datetime] | None = None,
         allow_private: bool = False,
+        reader: CalendarReader | None = None,
     ) -> None:
         self.client = CalDAVClient(
             url=server_url,
@@ -67,6 +71,7 @@ class CalDAVProvider:
         self.owner_email = owner_email
         self.use_freebusy_report = use_freebusy_report
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.reader = reader or shared_reader()
 
     def __repr__(self) -> str:
         return f"CalDAVProvider(server_url={self.client.url!r})"
@@ -86,51 +91,64 @@ class CalDAVProvider:
     async def busy_times(
         self, calendar_ids: list[str], start: datetime, end: datetime
     ) -> list[CalendarBusy]:
-        """Busy times by free-busy REPORT, or by a calendar-query and expanding the events
-        when the server refuses that REPORT. A calendar that is gone comes back with `error`."""
+        """Busy times by free-busy REPORT, or by a calendar-query and reading the events
+        when the server refuses that REPORT. A calendar that is gone, or whose free-busy
+        answer cannot be read, comes back with `error` (unknown, never free); events that
+        cannot be read come back as `unknown` times."""
         answers = []
+        budget = self.reader.budget()
         for calendar_id in calendar_ids:
             try:
-                busy = await self._busy_of(calendar_id, start, end)
+                answers.append(await self._busy_of(calendar_id, start, end, budget))
             except NotFoundAtProvider as exc:
                 answers.append(CalendarBusy(calendar_id, (), exc.message))
-                continue
-            answers.append(CalendarBusy(calendar_id, busy))
         return answers
 
     async def _busy_of(
-        self, calendar_id: str, start: datetime, end: datetime
-    ) -> tuple[BusyTime, ...]:
+        self, calendar_id: str, start: datetime, end: datetime, budget: ReadBudget
+    ) -> CalendarBusy:
         if self.use_freebusy_report:
             data = await self._run(self.client.freebusy, calendar_id, start, end)
             if data is not None:
                 try:
-                    return busy_from_freebusy(data, start, end, self.time_zone)
+                    busy = await self._run(busy_from_freebusy, data, start, end, self.time_zone)
                 except CalendarDataError as exc:
-                    raise InvalidResponse(f"CalDAV free-busy answer unreadable: {exc}") from None
+                    return CalendarBusy(
+                        calendar_id, (), f"free-busy answer unreadable: {exc.message}"
+                    )
+                return CalendarBusy(calendar_id, busy)
             log.info("free-busy REPORT refused; computing busy times from events")
-        objects = await self._run(self.client.events_in, calendar_id, start, end)
-        busy: list[BusyTime] = []
-        for url, data in objects:
-            busy.extend(self._event_busy(url, data, start, end))
-        return tuple(sorted(busy, key=lambda b: (b.start, b.end)))
+        # Servers evaluate floating and all-day events in their own zone (RFC 4791 9.9):
+        # ask for a wider range, the reader then cuts the owner's local times exactly.
+        objects = await self._run(
+            self.client.events_in, calendar_id, start - ZONE_MARGIN, end + ZONE_MARGIN
+        )
+        changes = await self._read(list(objects), start, end, budget)
+        read = sorted((b for c in changes for b in c.busy), key=lambda b: (b.start, b.end))
+        unknown = tuple(u for c in changes for u in c.unknown)
+        return CalendarBusy(calendar_id, tuple(read), unknown=unknown)
 
-    def _event_busy(
-        self, url: str, data: str, start: datetime, end: datetime
-    ) -> tuple[BusyTime, ...]:
+    async def _read(
+        self,
+        objects: list[tuple[str, str]],
+        start: datetime,
+        end: datetime,
+        budget: ReadBudget,
+    ) -> list[EventChange]:
+        """Calendar objects as changes, read off the event loop in the reader's children."""
+        if not objects:
+            return []
         try:
-            return busy_from_events(
-                data,
-                start,
-                end,
-                time_zone=self.time_zone,
-                owner_email=self.owner_email,
-                source=url,
-            )
-        except CalendarDataError as exc:
-            # One unreadable event must not blind the whole calendar; it is skipped and logged.
-            log.warning("skipping unreadable CalDAV event %s: %s", url, exc.message)
-            return ()
+            window = TimeInterval(start, end)
+        except ValueError:
+            raise InvalidRequest("the busy-time window must end after it starts") from None
+        return await self.reader.read(
+            objects,
+            window=window,
+            time_zone=self.time_zone,
+            owner_email=self.owner_email,
+            budget=budget,
+        )
 
     async def create_event(self, calendar_id: str, event: EventRequest) -> EventRef:
         """PUT `<key>.ics` with If-None-Match: *; when it exists already (an earlier attempt)
@@ -186,15 +204,21 @@ class CalDAVProvider:
         self, calendar_id: str, cursor: str | None, start: datetime, end: datetime
     ) -> ChangeSet:
         """sync-collection REPORT from `cursor` (every member without one); a refused token
-        raises SyncCursorExpired. Busy times are those of each member in [start, end)."""
+        raises SyncCursorExpired. Busy and unknown times are those of each member in
+        [start, end). When the poll's reading budget ran out before every member was read,
+        the old cursor is returned, so that the next poll reports (and reads) them again."""
         objects, token = await self._run(self.client.sync, calendar_id, cursor)
-        changes = []
-        for synced in objects:
-            if synced.data is None:
-                changes.append(EventChange(external_id=synced.url, removed=True))
-                continue
-            busy = self._event_busy(synced.url, synced.data, start, end)
-            changes.append(EventChange(external_id=synced.url, busy=busy))
+        changes = [
+            EventChange(external_id=synced.url, removed=True)
+            for synced in objects
+            if synced.data is None
+        ]
+        present = [(synced.url, synced.data) for synced in objects if synced.data is not None]
+        read = await self._read(present, start, end, self.reader.budget())
+        changes.extend(read)
+        if any(change.deferred for change in read):
+            log.info("calendar %s: some objects are left for the next poll", calendar_id)
+            token = cursor
         return ChangeSet(tuple(changes), token, full=cursor is None)
 
     def close(self) -> None:

@@ -3,17 +3,23 @@
 import base64
 import hashlib
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from planner.domain.availability import local_instant
 from planner.integrations.calendar.base import (
     BusyTime,
     EventChange,
     EventRef,
     EventRequest,
     InvalidResponse,
+    UnknownTime,
 )
+
+# Unknown times of an event that cannot be read run over the whole polled window: the
+# provider clips them to it (EventChange.clipped).
+ALL_TIME = (datetime(1, 1, 2, tzinfo=UTC), datetime(9999, 12, 30, tzinfo=UTC))
 
 _BASE32HEX_ID = re.compile(r"^[a-v0-9]{5,1024}$")
 
@@ -34,7 +40,9 @@ def rfc3339(moment: datetime) -> str:
 
 
 def parse_instant(value: Any, zone: ZoneInfo, what: str) -> datetime:
-    """A Google `{dateTime}` or `{date}` (all-day, read in the owner's zone) as UTC."""
+    """A Google `{dateTime}` or `{date}` as UTC. An all-day `date` is the owner's local
+    day from local midnight (DST gaps resolved as the domain does); a `dateTime` without
+    an offset is read in its `timeZone` (Windows-free IANA names, Google's documentation)."""
     if not isinstance(value, dict):
         raise InvalidResponse(f"google {what}: missing start or end")
     try:
@@ -45,7 +53,7 @@ def parse_instant(value: Any, zone: ZoneInfo, what: str) -> datetime:
             return moment.astimezone(UTC)
         if "date" in value:
             day = date.fromisoformat(str(value["date"]))
-            return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+            return local_instant(day, 0, zone)
     except (ValueError, KeyError) as error:
         raise InvalidResponse(f"google {what}: unreadable time ({error})") from None
     raise InvalidResponse(f"google {what}: neither dateTime nor date")
@@ -148,9 +156,19 @@ def event_change(body: Any, zone: ZoneInfo) -> EventChange | None:
     response = own.get("responseStatus") if own else None
     if response == "declined":
         return EventChange(external_id=event_id)
-    start = parse_instant(body.get("start"), zone, "event")
-    end = parse_instant(body.get("end"), zone, "event")
-    if end <= start:
+    try:
+        start = parse_instant(body.get("start"), zone, "event")
+        end = parse_instant(body.get("end"), zone, "event")
+    except InvalidResponse as exc:
+        # This event is unknown over the window; the rest of the listing is still read.
+        return EventChange(
+            external_id=event_id,
+            unknown=(UnknownTime(*ALL_TIME, reason=exc.message[:400], source_event_id=event_id),),
+            unreadable=1,
+        )
+    if end < start:
+        start, end = end, start  # as clients show an end before the start
+    if end == start:
         return EventChange(external_id=event_id)
     tentative = body.get("eventType") != "outOfOffice" and (
         response in ("tentative", "needsAction") or body.get("status") == "tentative"

@@ -155,8 +155,13 @@ class GoogleCalendarProvider:
                         )
                         errors[calendar_id] = ", ".join(reasons) or "unknown"
                         continue
-                    for period in entry.get("busy") or []:
-                        period_start, period_end = parse_period(period, "freeBusy")
+                    try:
+                        periods = [parse_period(p, "freeBusy") for p in entry.get("busy") or []]
+                    except InvalidResponse as exc:
+                        # One unreadable period: this calendar is unknown, not partly free.
+                        errors[calendar_id] = exc.message
+                        continue
+                    for period_start, period_end in periods:
                         period_start = max(period_start, start)
                         period_end = min(period_end, end)
                         if period_end > period_start:

@@ -7,12 +7,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
+from planner.domain.availability import local_instant
 from planner.integrations.calendar.base import (
     BusyTime,
     EventChange,
     EventRef,
     EventRequest,
     InvalidResponse,
+    UnknownTime,
 )
 
 _FRACTION = re.compile(r"(\.\d{1,6})\d*")
@@ -47,6 +49,45 @@ def parse_graph_time(value: Any, what: str) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=_zone(str(value.get("timeZone") or "UTC")))
     return moment.astimezone(UTC)
+
+
+def parse_graph_day(value: Any, zone: ZoneInfo, what: str) -> datetime:
+    """The start of the owner's local day named by an all-day event's start or end.
+
+    Graph returns an all-day event (`isAllDay: true`) with midnight dateTimes in whatever
+    zone the request preferred (`"2030-01-07T00:00:00.0000000", "timeZone": "UTC"`), but
+    it means the date in the calendar owner's zone, as Outlook shows it."""
+    if not isinstance(value, dict) or not isinstance(value.get("dateTime"), str):
+        raise InvalidResponse(f"microsoft {what}: missing dateTime")
+    try:
+        day = datetime.fromisoformat(value["dateTime"][:10]).date()
+    except ValueError:
+        raise InvalidResponse(f"microsoft {what}: unreadable dateTime") from None
+    return local_instant(day, 0, zone)
+
+
+def event_times(item: dict[str, Any], zone: ZoneInfo, what: str) -> tuple[datetime, datetime]:
+    """An event's (start, end) in UTC; all-day events are the owner's local days."""
+    if item.get("isAllDay") is True:
+        return (
+            parse_graph_day(item.get("start"), zone, what),
+            parse_graph_day(item.get("end"), zone, what),
+        )
+    return parse_graph_time(item.get("start"), what), parse_graph_time(item.get("end"), what)
+
+
+# Unknown times of an event that cannot be read run over the whole polled window: they are
+# clipped to it (EventChange.clipped) by the provider.
+ALL_TIME = (datetime(1, 1, 2, tzinfo=UTC), datetime(9999, 12, 30, tzinfo=UTC))
+
+
+def unreadable_change(event_id: str, reason: str) -> EventChange:
+    """An event whose times cannot be read: unknown over the whole window, never free."""
+    return EventChange(
+        external_id=event_id,
+        unknown=(UnknownTime(*ALL_TIME, reason=reason[:400], source_event_id=event_id),),
+        unreadable=1,
+    )
 
 
 def busy_from_status(
@@ -113,15 +154,22 @@ def event_ref(body: dict[str, Any]) -> EventRef:
     )
 
 
-def delta_change(item: Any) -> EventChange | None:
-    """A calendarView delta entry as a change (`@removed` and cancelled = removed)."""
+def delta_change(item: Any, zone: ZoneInfo | None = None) -> EventChange | None:
+    """A calendarView delta entry as a change (`@removed` and cancelled = removed).
+
+    All-day events are read in the owner's `zone` (see `parse_graph_day`); an event whose
+    times cannot be read is unknown over the window, and the rest of the delta is kept."""
     if not isinstance(item, dict) or not isinstance(item.get("id"), str):
         return None
     event_id = item["id"]
     if "@removed" in item or item.get("isCancelled"):
         return EventChange(external_id=event_id, removed=True)
-    start = parse_graph_time(item.get("start"), "event")
-    end = parse_graph_time(item.get("end"), "event")
+    try:
+        start, end = event_times(item, zone or ZoneInfo("UTC"), "event")
+    except InvalidResponse as exc:
+        return unreadable_change(event_id, exc.message)
+    if end < start:
+        start, end = end, start  # as clients show an end before the start
     return EventChange(
         external_id=event_id, busy=busy_from_status(item.get("showAs"), start, end, event_id)
     )

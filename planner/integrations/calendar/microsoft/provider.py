@@ -4,6 +4,7 @@ import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -66,7 +67,8 @@ class MicrosoftCalendarProvider:
 
     `busy_times` takes SMTP addresses (schedules), not calendar ids: getSchedule answers for
     mailboxes, so pass the connected user's own address (and colleagues' in the same tenant).
-    Graph always mails attendees itself; Planner must not send them iMIP as well."""
+    Graph always mails attendees itself; Planner must not send them iMIP as well.
+    `time_zone` is the owner's zone: all-day events are their local days."""
 
     name = "microsoft"
 
@@ -77,6 +79,7 @@ class MicrosoftCalendarProvider:
         credentials: Credentials,
         save_tokens: TokenSaver,
         settings: Settings,
+        time_zone: str = "UTC",
         retry: RetryPolicy | None = None,
         teams_poll_attempts: int = 3,
         teams_poll_delay: float = 0.5,
@@ -91,6 +94,7 @@ class MicrosoftCalendarProvider:
             save_tokens=save_tokens,
             retry=retry,
         )
+        self.zone = ZoneInfo(time_zone)
         self.teams_poll_attempts = teams_poll_attempts
         self.teams_poll_delay = teams_poll_delay
 
@@ -154,20 +158,11 @@ class MicrosoftCalendarProvider:
                         reason = error.get("responseCode") if isinstance(error, dict) else None
                         errors[address] = str(reason or "unknown")[:100]
                         continue
-                    for schedule_item in item.get("scheduleItems") or []:
-                        if not isinstance(schedule_item, dict):
-                            raise InvalidResponse("microsoft getSchedule: item is not an object")
-                        item_start = max(
-                            parse_graph_time(schedule_item.get("start"), "schedule item"), start
-                        )
-                        item_end = min(
-                            parse_graph_time(schedule_item.get("end"), "schedule item"), end
-                        )
-                        busy[address].extend(
-                            busy_from_status(
-                                schedule_item.get("status"), item_start, item_end, None
-                            )
-                        )
+                    try:
+                        busy[address].extend(_schedule_busy(item, start, end))
+                    except InvalidResponse as exc:
+                        # One unreadable item: this schedule is unknown, not partly free.
+                        errors[address] = exc.message
         return [
             CalendarBusy(address, (), errors[address])
             if address in errors
@@ -267,7 +262,7 @@ class MicrosoftCalendarProvider:
             if not isinstance(body, dict):
                 raise InvalidResponse("microsoft delta: the answer is not an object")
             for item in _values(body, "delta"):
-                change = delta_change(item)
+                change = delta_change(item, self.zone)
                 if change is not None:
                     found.pop(change.external_id, None)
                     found[change.external_id] = change.clipped(start, end)
@@ -280,6 +275,18 @@ class MicrosoftCalendarProvider:
             self.api.url(delta_link)  # refuse a cursor outside the Graph base now, not later
             return ChangeSet(tuple(found.values()), delta_link, full=cursor is None)
         raise InvalidResponse("microsoft delta: too many pages")
+
+
+def _schedule_busy(item: dict[str, Any], start: datetime, end: datetime) -> list[BusyTime]:
+    """The busy times of one getSchedule answer, clipped to [start, end)."""
+    found: list[BusyTime] = []
+    for schedule_item in item.get("scheduleItems") or []:
+        if not isinstance(schedule_item, dict):
+            raise InvalidResponse("microsoft getSchedule: item is not an object")
+        item_start = max(parse_graph_time(schedule_item.get("start"), "schedule item"), start)
+        item_end = min(parse_graph_time(schedule_item.get("end"), "schedule item"), end)
+        found.extend(busy_from_status(schedule_item.get("status"), item_start, item_end, None))
+    return found
 
 
 def _values(body: dict[str, Any], what: str) -> list[Any]:

@@ -144,7 +144,9 @@ class _Scan:
     zones: dict[str, int]
 
 
-def _decode(data: bytes) -> str:
+def decode_text(data: bytes) -> str:
+    """The text of an .ics file: UTF-8 (a byte-order mark dropped) or UTF-16 with a
+    byte-order mark. Raises IcsImportError (ENCODING, with the line) otherwise."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -437,7 +439,7 @@ def parse_ics(data: bytes, *, default_zone: str, now: datetime) -> ParsedCalenda
         )
     if not data.strip():
         raise IcsImportError(Problem.EMPTY)
-    text = _decode(data)
+    text = decode_text(data)
     lines = text.replace("\r\n", "\n").split("\n")
     first = next((line for line in lines if line.strip()), "")
     if first.strip().upper() != "BEGIN:VCALENDAR":

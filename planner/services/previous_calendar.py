@@ -288,9 +288,19 @@ def _queue_job(session: Session, *, account_id: int, import_id: int, now: dateti
 
 
 def import_progress(*, session: Session, actor: Actor, import_id: int) -> ImportProgress:
-    """How far an import of the account has come."""
-    job = owned(actor, session.get(CalendarImport, import_id), "Import")
-    assert job.id is not None
+    """How far an import of the account has come (NotFound for another account's)."""
+    owned(actor, session.get(CalendarImport, import_id), "Import")
+    found = progress_of(session=session, account_id=actor.account_id, import_id=import_id)
+    assert found is not None
+    return found
+
+
+def progress_of(*, session: Session, account_id: int, import_id: int) -> ImportProgress | None:
+    """An import's progress for a page that already checked its reader (polling); None
+    when it is not one of `account_id`'s."""
+    job = session.get(CalendarImport, import_id, populate_existing=True)
+    if job is None or job.account_id != account_id or job.id is None:
+        return None
     return ImportProgress(
         import_id=job.id,
         status=job.status,

@@ -139,7 +139,9 @@ def test_erase_cancels_with_notice_and_leaves_no_personal_data(session, world, s
     preview = previous_calendar.preview_import(
         session=session, actor=admin, filename="old.ics", data=ics, now=now
     )
-    previous_calendar.start_import(session=session, actor=admin, import_id=preview.import_id, now=now)
+    previous_calendar.start_import(
+        session=session, actor=admin, import_id=preview.import_id, now=now
+    )
     previous_calendar.run_due_imports(session=session, now=now)
     previous_calendar.preview_import(
         session=session, actor=admin, filename="again.ics", data=ics, now=now
@@ -213,11 +215,19 @@ def test_only_admins_erase_or_export(session, world):
     _account, _admin, recruiter, candidate, _other = world
     with pytest.raises(PermissionDenied):
         privacy.erase_candidate(
-            session=session, actor=recruiter, candidate_id=candidate.id, request_key="k", now=utcnow()
+            session=session,
+            actor=recruiter,
+            candidate_id=candidate.id,
+            request_key="k",
+            now=utcnow(),
         )
     with pytest.raises(PermissionDenied):
         privacy.export_candidate(
-            session=session, actor=recruiter, candidate_id=candidate.id, request_key="k", now=utcnow()
+            session=session,
+            actor=recruiter,
+            candidate_id=candidate.id,
+            request_key="k",
+            now=utcnow(),
         )
 
 

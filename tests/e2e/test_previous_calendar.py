@@ -1,0 +1,202 @@
+"""The previous calendar in Chromium: importing an .ics export (preview, the worker's job with
+progress, a second import adding nothing, a hostile file refused), the account switch both
+ways with an appointment typed in by hand, and a candidate's page with export and erasure."""
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlmodel import Session, select
+
+from planner.db import make_engine
+from planner.models import Candidate, StaffUser
+from planner.services import previous_calendar
+
+pytestmark = pytest.mark.e2e
+ADMIN_EMAIL = "astrid.holm@demo.example"
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+
+
+def _ics() -> bytes:
+    day = (datetime.now(COPENHAGEN) + timedelta(days=2)).strftime("%Y%m%d")
+    lines = [
+        "BEGIN:VCALENDAR",
+        "PRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN",
+        "VERSION:2.0",
+        "BEGIN:VEVENT",
+        "UID:e2e-interview-1",
+        "SUMMARY:Old interview with Freja",
+        f"DTSTART;TZID=Romance Standard Time:{day}T100000",
+        f"DTEND;TZID=Romance Standard Time:{day}T110000",
+        "ORGANIZER;CN=Astrid Holm:mailto:astrid.holm@demo.example",
+        "ATTENDEE;CN=Freja Nielsen:mailto:freja.nielsen@mail.example",
+        "ATTENDEE;CN=Bo Outsider:mailto:bo@elsewhere.example",
+        "END:VEVENT",
+        "BEGIN:VEVENT",
+        "UID:e2e-weekly-1",
+        "SUMMARY:Old weekly sync",
+        f"DTSTART;TZID=Europe/Copenhagen:{day}T140000",
+        f"DTEND;TZID=Europe/Copenhagen:{day}T143000",
+        "RRULE:FREQ=WEEKLY;COUNT=3",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def _choose(page: Page, name: str, data: bytes) -> None:
+    page.locator("input[type=file]").set_input_files(
+        {"name": name, "mimeType": "text/calendar", "buffer": data}
+    )
+    expect(page.get_by_text(name)).to_be_visible()
+    page.get_by_role("button", name="Preview import").click()
+
+
+@pytest.fixture
+def worker(e2e_database_url):
+    """Runs the worker's import job against the e2e database, as the ARQ worker would."""
+    engine = make_engine(e2e_database_url)
+
+    def _run() -> int:
+        with Session(engine, expire_on_commit=False) as session:
+            return previous_calendar.run_due_imports(session=session, now=datetime.now(UTC))
+
+    yield _run
+    engine.dispose()
+
+
+def test_import_preview_progress_and_a_second_import_adds_nothing(page: Page, sign_in, worker):
+    sign_in(ADMIN_EMAIL, start="/import")
+    expect(page.get_by_role("heading", name="Import the previous calendar")).to_be_visible()
+
+    _choose(page, "outlook.ics", _ics())
+    table = page.get_by_role("table", name="Appointments to import")
+    expect(table.get_by_role("rowheader")).to_have_count(4)
+    interview = table.get_by_role("row", name=re.compile("Old interview with Freja"))
+    expect(interview).to_contain_text("Freja Nielsen")
+    expect(interview).to_contain_text("Astrid Holm")
+    expect(interview).to_contain_text("Bo Outsider <bo@elsewhere.example>")
+    expect(interview).to_contain_text("10:00")  # Romance Standard Time = Copenhagen's zone
+    expect(page.get_by_text("4 appointments: 4 new")).to_be_visible()
+
+    page.get_by_role("button", name="Import these appointments").click()
+    expect(page.get_by_role("progressbar", name="Import progress")).to_be_visible()
+    assert worker() == 1
+    expect(page.get_by_text("Import finished: 4 added, 0 updated, 0 unchanged.")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("Import finished")
+
+    page.get_by_role("button", name="Import another file").click()
+    _choose(page, "outlook.ics", _ics())
+    expect(page.get_by_text("0 new, 0 changed, 4 already imported")).to_be_visible()
+    page.get_by_role("button", name="Import these appointments").click()
+    assert worker() == 1
+    expect(page.get_by_text("Import finished: 0 added, 0 updated, 4 unchanged.")).to_be_visible()
+
+    # The imported appointment shows on the matched candidate's page.
+    page.goto("/candidates")
+    page.get_by_role("link", name="Freja Nielsen").click()
+    expect(page.get_by_role("heading", level=1, name="Freja Nielsen")).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text("Old interview with Freja")
+
+
+def test_a_hostile_file_is_refused_naming_the_event_and_line(page: Page, sign_in):
+    sign_in(ADMIN_EMAIL, start="/import")
+    hostile = _ics().replace(b"DTSTART;TZID=Romance Standard Time:", b"X-NO-START:")
+    _choose(page, "broken.ics", hostile)
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Nothing was imported.")
+    expect(alert).to_contain_text(
+        "The event “Old interview with Freja” (line 4) has no start time (DTSTART)."
+    )
+    expect(page.get_by_role("table", name="Appointments to import")).to_have_count(0)
+
+    flood = _ics().replace(b"RRULE:FREQ=WEEKLY;COUNT=3", b"RRULE:FREQ=SECONDLY;COUNT=1000000")
+    _choose(page, "flood.ics", flood)
+    expect(page.get_by_role("alert")).to_contain_text(
+        "The event “Old weekly sync” (line 13) repeats more than 1500 times"
+    )
+
+
+def test_switch_to_the_previous_calendar_and_back_loses_nothing(page: Page, sign_in):
+    sign_in(ADMIN_EMAIL, start="/import")
+    switch = page.get_by_role("switch", name="Use the previous calendar")
+    expect(switch).not_to_be_checked()
+    switch.click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Everyone in the account now uses the previous calendar."
+    )
+
+    page.goto("/calendar")
+    expect(page).to_have_url(re.compile("/previous-calendar/?$"))
+    expect(page.get_by_role("heading", level=1, name="Previous calendar")).to_be_visible()
+    page.get_by_role("button", name="New appointment").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Title").fill("Typed-in screening call")
+    dialog.get_by_label("Starts").fill("08:15")
+    dialog.get_by_label("Ends").fill("08:45")
+    dialog.get_by_role("button", name="Save appointment").click()
+    expect(page.get_by_role("status")).to_have_text("Appointment saved: Typed-in screening call")
+    expect(page.get_by_role("button", name="Edit Typed-in screening call")).to_be_visible()
+
+    page.goto("/import")
+    page.get_by_role("switch", name="Use the previous calendar").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Everyone in the account now uses Planner's calendar again."
+    )
+    page.goto("/calendar")
+    expect(page).to_have_url(re.compile("/calendar/?$"))
+    entry = page.get_by_role(
+        "button", name=re.compile("Typed-in screening call.*Previous calendar")
+    )
+    expect(entry).to_be_visible()
+    entry.click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Previous calendar")
+    dialog.get_by_role("button", name="Delete", exact=True).click()
+    expect(dialog.get_by_role("alert")).to_contain_text("for good")
+    dialog.get_by_role("button", name="Delete for good").click()
+    expect(entry).to_have_count(0)
+
+
+@pytest.fixture
+def applicant(e2e_database_url):
+    """A candidate of the demo account made for this test (the seed's stay as they are)."""
+    engine = make_engine(e2e_database_url)
+    with Session(engine, expire_on_commit=False) as session:
+        admin = session.exec(select(StaffUser).where(StaffUser.email == ADMIN_EMAIL)).one()
+        candidate = Candidate(
+            account_id=admin.account_id,
+            name="Wilhelmina Exporter",
+            email="wilhelmina.exporter@mail.example",
+            phone="+45 11 22 33 44",
+        )
+        session.add(candidate)
+        session.commit()
+    engine.dispose()
+    return candidate
+
+
+def test_candidate_page_export_and_erase(page: Page, sign_in, applicant):
+    sign_in(ADMIN_EMAIL, start="/candidates")
+    page.get_by_role("link", name="Wilhelmina Exporter").click()
+    expect(page.get_by_role("heading", level=1, name="Wilhelmina Exporter")).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text("wilhelmina.exporter@mail.example")
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export data").click()
+    exported = json.loads(open(download.value.path(), encoding="utf-8").read())
+    assert exported["candidate"]["email"] == "wilhelmina.exporter@mail.example"
+
+    page.get_by_role("button", name="Erase candidate").click()
+    dialog = page.get_by_role("alertdialog")
+    expect(dialog).to_contain_text("Erase Wilhelmina Exporter?")
+    expect(dialog).to_contain_text("This cannot be undone.")
+    dialog.get_by_role("button", name="Erase for good").click()
+    expect(page.get_by_role("heading", level=1, name="Erased candidate")).to_be_visible()
+    expect(page.get_by_role("main")).not_to_contain_text("wilhelmina")
+    page.goto("/candidates")
+    expect(page.get_by_role("table", name="Candidates").get_by_role("rowheader")).to_have_count(8)
+    expect(page.get_by_text("Wilhelmina Exporter")).to_have_count(0)

@@ -11,7 +11,6 @@ import pytest
 from sqlmodel import select
 
 from planner.domain.tokens import hash_token
-from planner.domain.vocabulary import Role
 from planner.integrations.mail.smtp import SmtpConfig, SmtpTransport
 from planner.models import (
     Booking,

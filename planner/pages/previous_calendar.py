@@ -72,7 +72,7 @@ def _entry(entry: ManualEntryView) -> rx.Component:
 def _day(day: ManualDayView) -> rx.Component:
     return rx.vstack(
         rx.heading(day.label, size="3", as_="h2"),
-        rx.foreach(day.entries, _entry),
+        rx.foreach(day.lines, _entry),
         spacing="2",
         width="100%",
     )

@@ -41,7 +41,7 @@ class ManualEntryView:
 @dataclass(frozen=True)
 class ManualDayView:
     label: str
-    entries: list[ManualEntryView]
+    lines: list[ManualEntryView]
 
 
 @dataclass(frozen=True)
@@ -156,7 +156,7 @@ class PreviousCalendarState(rx.State):
         self.days = [
             ManualDayView(
                 label=format_weekday_date(group[0][0], locale=lang, time_zone=zone.key),
-                entries=[item[3] for item in group],
+                lines=[item[3] for item in group],
             )
             for _day, grouped in groupby(items, key=lambda item: item[0].astimezone(zone).date())
             for group in [list(grouped)]

@@ -51,6 +51,7 @@ def navbar() -> rx.Component:
                             _nav_link(tx("Sent mail"), routes.SENT_MAIL),
                         ),
                         spacing="5",
+                        wrap="wrap",
                     ),
                     aria_label="Main",
                 ),

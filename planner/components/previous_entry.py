@@ -34,7 +34,12 @@ def previous_entry_dialog() -> rx.Component:
             rx.hstack(
                 rx.cond(
                     S.confirming,
-                    rx.button(tx("Delete for good"), color_scheme="red", on_click=S.delete),
+                    rx.button(
+                        tx("Delete for good"),
+                        color_scheme="red",
+                        high_contrast=True,
+                        on_click=S.delete,
+                    ),
                     rx.button(
                         tx("Delete"), color_scheme="red", variant="soft", on_click=S.ask_delete
                     ),

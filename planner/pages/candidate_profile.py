@@ -111,7 +111,12 @@ def _admin_actions() -> rx.Component:
                 rx.button(tx("Export data"), on_click=S.export, variant="soft"),
                 rx.cond(
                     ~S.erased,
-                    rx.button(tx("Erase candidate"), on_click=S.ask_erase, color_scheme="red"),
+                    rx.button(
+                        tx("Erase candidate"),
+                        on_click=S.ask_erase,
+                        color_scheme="red",
+                        high_contrast=True,
+                    ),
                 ),
                 spacing="3",
                 wrap="wrap",
@@ -138,7 +143,12 @@ def _confirm() -> rx.Component:
                     )
                 ),
                 rx.alert_dialog.action(
-                    rx.button(tx("Erase for good"), color_scheme="red", on_click=S.erase)
+                    rx.button(
+                        tx("Erase for good"),
+                        color_scheme="red",
+                        high_contrast=True,
+                        on_click=S.erase,
+                    )
                 ),
                 spacing="3",
                 justify="end",
@@ -192,7 +202,11 @@ def candidate_profile_page() -> rx.Component:
                     spacing="4",
                     width="100%",
                 ),
-                rx.callout(tx("No such candidate in your account."), color_scheme="amber"),
+                rx.callout(
+                    tx("No such candidate in your account."),
+                    color_scheme="amber",
+                    high_contrast=True,
+                ),
             ),
             loading(),
         ),

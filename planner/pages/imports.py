@@ -24,24 +24,31 @@ def _upload() -> rx.Component:
             color_scheme="gray",
             size="2",
         ),
-        rx.upload.root(
-            rx.vstack(
-                rx.button(tx("Choose .ics file"), type="button", variant="soft"),
-                rx.text(
-                    rx.foreach(rx.selected_files(UPLOAD_ID), lambda name: rx.text.span(name)),
-                    size="2",
+        # The label holds the dropzone and its file input, which it names; the dropzone
+        # opens the file chooser from the keyboard (Enter or Space), the label on a click.
+        rx.el.label(
+            rx.upload.root(
+                rx.vstack(
+                    rx.text(tx("Choose .ics file"), weight="medium", color="var(--accent-11)"),
+                    rx.text(
+                        rx.foreach(rx.selected_files(UPLOAD_ID), lambda name: rx.text.span(name)),
+                        size="2",
+                    ),
+                    align="start",
+                    spacing="2",
                 ),
-                align="start",
-                spacing="2",
+                id=UPLOAD_ID,
+                max_files=1,
+                multiple=False,
+                no_click=True,
+                accept={"text/calendar": [".ics"], "application/octet-stream": [".ics"]},
+                border="1px dashed var(--gray-a7)",
+                padding="16px",
+                border_radius="var(--radius-3)",
+                width="100%",
+                cursor="pointer",
             ),
-            id=UPLOAD_ID,
-            max_files=1,
-            multiple=False,
-            accept={"text/calendar": [".ics"], "application/octet-stream": [".ics"]},
-            border="1px dashed var(--gray-a7)",
-            padding="16px",
-            border_radius="var(--radius-3)",
-            width="100%",
+            style={"display": "block", "width": "100%"},
         ),
         rx.button(
             tx("Preview import"),
@@ -57,23 +64,27 @@ def _upload() -> rx.Component:
     )
 
 
+CELL = {"padding": "8px 10px", "border_bottom": "1px solid var(--gray-a5)", "text_align": "left"}
+
+
 def _row(row: PreviewRowView) -> rx.Component:
-    return rx.table.row(
-        rx.table.row_header_cell(row.title),
-        rx.table.cell(row.when),
-        rx.table.cell(
+    return rx.el.tr(
+        rx.el.th(row.title, scope="row", style=CELL),
+        rx.el.td(row.when, style=CELL),
+        rx.el.td(
             rx.match(
                 row.status,
                 *[
-                    (status, rx.badge(row.status_label, color_scheme=colour))
+                    (status, rx.badge(row.status_label, color_scheme=colour, high_contrast=True))
                     for status, colour in STATUS_COLOURS.items()
                 ],
-                rx.badge(row.status_label),
-            )
+                rx.badge(row.status_label, high_contrast=True),
+            ),
+            style=CELL,
         ),
-        rx.table.cell(row.staff),
-        rx.table.cell(row.candidates),
-        rx.table.cell(row.unmatched),
+        rx.el.td(row.staff, style=CELL),
+        rx.el.td(row.candidates, style=CELL),
+        rx.el.td(row.unmatched, style=CELL),
     )
 
 
@@ -96,26 +107,36 @@ def _preview() -> rx.Component:
                     spacing="1",
                 ),
                 color_scheme="amber",
+                high_contrast=True,
                 width="100%",
             ),
         ),
+        # A plain table in a region that scrolls sideways on a phone (and takes the focus,
+        # so that the keyboard can scroll it too).
         rx.box(
-            rx.table.root(
+            rx.el.table(
                 table_caption(tx("Appointments to import")),
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell(tx("Title")),
-                        rx.table.column_header_cell(tx("When")),
-                        rx.table.column_header_cell(tx("Status")),
-                        rx.table.column_header_cell(tx("Staff")),
-                        rx.table.column_header_cell(tx("Candidates")),
-                        rx.table.column_header_cell(tx("Not matched")),
+                rx.el.thead(
+                    rx.el.tr(
+                        *[
+                            rx.el.th(label, scope="col", style=CELL)
+                            for label in (
+                                tx("Title"),
+                                tx("When"),
+                                tx("Status"),
+                                tx("Staff"),
+                                tx("Candidates"),
+                                tx("Not matched"),
+                            )
+                        ]
                     )
                 ),
-                rx.table.body(rx.foreach(S.rows, _row)),
-                variant="surface",
-                width="100%",
+                rx.el.tbody(rx.foreach(S.rows, _row)),
+                style={"border_collapse": "collapse", "width": "100%", "font_size": "14px"},
             ),
+            role="region",
+            aria_label=tx("Appointments to import"),
+            tab_index=0,
             width="100%",
             overflow_x="auto",
         ),
@@ -224,6 +245,7 @@ def import_page() -> rx.Component:
                 rx.callout(
                     tx("Only admins and recruiters can import a calendar."),
                     color_scheme="amber",
+                    high_contrast=True,
                     role="alert",
                 ),
             ),

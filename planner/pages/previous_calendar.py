@@ -174,7 +174,12 @@ def _confirm() -> rx.Component:
                     )
                 ),
                 rx.alert_dialog.action(
-                    rx.button(tx("Delete appointment"), color_scheme="red", on_click=S.delete)
+                    rx.button(
+                        tx("Delete appointment"),
+                        color_scheme="red",
+                        high_contrast=True,
+                        on_click=S.delete,
+                    )
                 ),
                 spacing="3",
                 justify="end",

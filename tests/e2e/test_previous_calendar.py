@@ -5,8 +5,10 @@ ways with an appointment typed in by hand, and a candidate's page with export an
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import axe_playwright_python
 import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
@@ -18,6 +20,29 @@ from planner.services import previous_calendar
 pytestmark = pytest.mark.e2e
 ADMIN_EMAIL = "astrid.holm@demo.example"
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+AXE = Path(axe_playwright_python.__file__).with_name("axe.min.js").read_text()
+
+
+def assert_accessible(page: Page, what: str) -> None:
+    """axe-core (WCAG 2.1 A/AA) finds nothing, and nothing scrolls sideways at 390 px."""
+    # Dialogs fade in: colours are measured once no animation is running.
+    page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=AXE)
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+    )
+    problems = [
+        (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
+    ]
+    assert problems == [], f"{what}: {json.dumps(problems, indent=1)}"
+    wide = page.evaluate(
+        "() => [...document.querySelectorAll('body *')]"
+        ".filter(e => e.getBoundingClientRect().right > 391)"
+        ".slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').slice(0, 40))"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, f"{what}: {wide}"
 
 
 def _ics() -> bytes:
@@ -203,3 +228,32 @@ def test_candidate_page_export_and_erase(page: Page, sign_in, applicant):
     page.goto("/candidates")
     expect(page.get_by_role("table", name="Candidates").get_by_role("rowheader")).to_have_count(8)
     expect(page.get_by_text("Wilhelmina Exporter")).to_have_count(0)
+
+
+def test_pages_are_accessible_on_a_phone(page: Page, sign_in, applicant):
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(ADMIN_EMAIL, start="/import")
+    expect(page.get_by_role("heading", name="Import the previous calendar")).to_be_visible()
+    assert_accessible(page, "import page")
+    _choose(page, "outlook.ics", _ics())
+    expect(page.get_by_role("table", name="Appointments to import")).to_be_visible()
+    assert_accessible(page, "import preview")
+
+    page.goto("/previous-calendar")
+    expect(page.get_by_role("heading", level=1, name="Previous calendar")).to_be_visible()
+    expect(page.get_by_role("button", name="New appointment")).to_be_visible()
+    assert_accessible(page, "previous calendar")
+    page.get_by_role("button", name="New appointment").click()
+    expect(page.get_by_role("dialog")).to_be_visible()
+    assert_accessible(page, "appointment form")
+    page.get_by_role("dialog").get_by_role("button", name="Cancel").click()
+
+    page.goto("/candidates")
+    page.get_by_role("link", name="Wilhelmina Exporter").click()
+    expect(page.get_by_role("heading", level=1, name="Wilhelmina Exporter")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_be_focused()
+    assert_accessible(page, "candidate page")
+    page.get_by_role("button", name="Erase candidate").click()
+    expect(page.get_by_role("alertdialog")).to_be_visible()
+    assert_accessible(page, "erase confirmation")
+    page.get_by_role("button", name="Keep the candidate").click()

@@ -118,6 +118,7 @@ def test_import_preview_progress_and_a_second_import_adds_nothing(page: Page, si
     _choose(page, "outlook.ics", _ics())
     expect(page.get_by_role("status")).to_contain_text("0 new, 0 changed, 4 already imported")
     page.get_by_role("button", name="Import these appointments").click()
+    expect(page.get_by_role("progressbar", name="Import progress")).to_be_visible()
     assert worker() == 1
     expect(page.get_by_role("status")).to_have_text(
         "Import finished: 0 added, 0 updated, 4 unchanged."
@@ -203,8 +204,11 @@ def applicant(e2e_database_url):
         )
         session.add(candidate)
         session.commit()
+    yield candidate
+    with Session(engine) as session:  # the other tests count the seed's candidates
+        session.delete(session.get(Candidate, candidate.id))
+        session.commit()
     engine.dispose()
-    return candidate
 
 
 def test_candidate_page_export_and_erase(page: Page, sign_in, applicant):

@@ -290,7 +290,7 @@ def erase_candidate(
         )
     people = select(PreviousAppointmentPerson.appointment_id).where(
         or_(
-            PreviousAppointmentPerson.candidate_id == candidate_id,
+            col(PreviousAppointmentPerson.candidate_id) == candidate_id,
             func.lower(col(PreviousAppointmentPerson.email)) == email.lower(),
         )
     )

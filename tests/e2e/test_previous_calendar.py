@@ -40,7 +40,7 @@ def assert_accessible(page: Page, what: str) -> None:
     wide = page.evaluate(
         "() => [...document.querySelectorAll('body *')]"
         ".filter(e => e.getBoundingClientRect().right > 391)"
-        ".slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').slice(0, 40))"
+        ".slice(0, 5).map(e => e.tagName + ' ' + (e.textContent || '').slice(0, 40))"
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, f"{what}: {wide}"
 

@@ -282,3 +282,34 @@ def test_parts_that_only_narrow_a_rule_do_not_count_as_more_occurrences():
     rule = "RRULE:FREQ=DAILY;BYMONTH=1,2,3,4,5,6,7,8,9,10,11,12;COUNT=400"
     parsed = parse(calendar(*event("DTSTART:20261201T090000Z", rule)))
     assert len(parsed.appointments) == 400
+
+
+WITHOUT_LINE = {
+    Problem.TOO_LARGE,
+    Problem.EMPTY,
+    Problem.NO_EVENTS,
+    Problem.TOO_MANY_EVENTS,
+    Problem.UNREADABLE,
+}
+WITH_EVENT = {
+    Problem.NO_START,
+    Problem.BAD_TIME,
+    Problem.ENDS_BEFORE_START,
+    Problem.UNKNOWN_TIME_ZONE,
+    Problem.TOO_MANY_OCCURRENCES,
+}
+
+
+@pytest.mark.parametrize("locale", ["en", "da", "sv", "nb", "fi"])
+@pytest.mark.parametrize("problem", list(Problem))
+def test_every_problem_has_its_own_message_naming_the_line_or_event(problem, locale):
+    from planner.i18n import translator
+    from planner.state.imports import problem_text
+
+    tr = translator(locale)
+    error = IcsImportError(problem, line=17, event="Board meeting", size=20.0, limit=5, zone="X")
+    text = problem_text(tr, error)
+    fallback = tr("The file could not be read as iCalendar.")
+    assert (text == fallback) == (problem is Problem.UNREADABLE)
+    assert ("17" in text) == (problem not in WITHOUT_LINE)
+    assert ("Board meeting" in text) == (problem in WITH_EVENT)

@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 IMPORT_KIND = "calendar_import"
 IMPORT_LEASE = timedelta(minutes=10)
+MAX_ATTEMPTS = 5
 BATCH = 100
 PREVIEW_ROWS = 300  # rows the preview lists; the counts cover the whole file
 UNFINISHED_PREVIEW = timedelta(days=1)  # an unstarted preview's file is dropped after this
@@ -458,6 +459,19 @@ def run_import(*, session: Session, import_id: int, now: datetime) -> ImportProg
     )
 
 
+def _give_up(session: Session, import_id: int, now: datetime) -> None:
+    """An import that failed on every attempt stops; what it imported stays (each row is
+    whole), the file is dropped."""
+    begin_write(session)
+    session.exec(  # type: ignore[call-overload]
+        update(CalendarImport)
+        .where(col(CalendarImport.id) == import_id)
+        .values(status="failed", content=None, finished_at=now, error="gave up")
+    )
+    session.commit()
+    log.warning("calendar import %s given up after %d attempts", import_id, MAX_ATTEMPTS)
+
+
 def run_due_imports(*, session: Session, now: datetime, limit: int = 5) -> int:
     """Worker: claim due import jobs from the outbox, run each, mark it done. Returns how
     many ran. A worker that dies leaves its claim to expire and the import to run again."""
@@ -469,8 +483,12 @@ def run_due_imports(*, session: Session, now: datetime, limit: int = 5) -> int:
         if row is None or row.done_at is not None:
             continue
         import_id = int(row.payload.get("import_id", 0))
+        attempts = row.attempts
         session.commit()
-        run_import(session=session, import_id=import_id, now=now)
+        if attempts > MAX_ATTEMPTS:
+            _give_up(session, import_id, now)
+        else:
+            run_import(session=session, import_id=import_id, now=now)
         begin_write(session)
         session.exec(  # type: ignore[call-overload]
             update(OutboxMessage)
@@ -687,9 +705,18 @@ def _manual_people(
         raise InvalidInput("staff_ids", "unknown staff user in this account")
     if len(candidates) != len(values.candidate_ids):
         raise InvalidInput("candidate_ids", "unknown candidate in this account")
+    # The candidate is replaced; the others an imported appointment names are kept.
+    emails = {(u.email or f"staff-{u.id}").lower() for u in staff} | {
+        c.email.lower() for c in candidates
+    }
     session.exec(  # type: ignore[call-overload]
         delete(PreviousAppointmentPerson).where(
-            col(PreviousAppointmentPerson.appointment_id) == appointment_id
+            col(PreviousAppointmentPerson.appointment_id) == appointment_id,
+            or_(
+                col(PreviousAppointmentPerson.candidate_id).is_not(None),
+                col(PreviousAppointmentPerson.staff_user_id).in_([u.id for u in staff]),
+                func.lower(col(PreviousAppointmentPerson.email)).in_(sorted(emails)),
+            ),
         )
     )
     for user in staff:
@@ -724,6 +751,8 @@ def save_appointment(
     request_key: str = "",
 ) -> int:
     """Type in (no `appointment_id`) or edit an appointment of the previous calendar.
+    Editing replaces the appointment's candidate and adds `staff_ids`; the other people
+    it names stay.
     `request_key` (the form's submit key) makes a repeated submit of a new appointment
     return the first one's id instead of adding it twice. Returns the appointment's id.
 

@@ -129,6 +129,13 @@ def problem_text(tr: Translator, error: IcsImportError) -> str:
     return tr("The file could not be read as iCalendar.")
 
 
+def _preview(actor: Actor, filename: str, data: bytes) -> previous_calendar.ImportPreview:
+    with session_scope() as session:
+        return previous_calendar.preview_import(
+            session=session, actor=actor, filename=filename, data=data, now=utcnow()
+        )
+
+
 class ImportState(rx.State):
     """Upload, preview, progress and the account switch."""
 
@@ -197,10 +204,8 @@ class ImportState(rx.State):
         filename = str(getattr(upload, "filename", "") or "calendar.ics")[:255]
         if failure is None:
             try:
-                with session_scope() as session:
-                    found = previous_calendar.preview_import(
-                        session=session, actor=actor, filename=filename, data=data, now=utcnow()
-                    )
+                # Reading a large file takes a moment: off the event loop, in a thread.
+                found = await asyncio.to_thread(_preview, actor, filename, data)
             except IcsImportError as exc:
                 failure = exc
             except PlannerError as exc:

@@ -253,7 +253,7 @@ class PreviousCalendarState(rx.State):
             start=start.replace(tzinfo=zone),
             end=end.replace(tzinfo=zone),
             location=location,
-            staff_ids=(actor.user_id,),
+            staff_ids=() if self._editing_id else (actor.user_id,),
             candidate_ids=candidate_ids,
         )
         try:

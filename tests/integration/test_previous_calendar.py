@@ -235,3 +235,65 @@ def test_switch_both_ways_and_typing_in_by_hand_loses_nothing(session, world):
     assert [(e.title, e.candidates) for e in entries] == [
         ("Phone screen (moved)", ("Freja Nielsen",))
     ]
+
+
+def test_an_import_interrupted_by_a_crash_runs_again_and_then_completes(
+    session, world, monkeypatch
+):
+    _account, actor = world
+    data = (FILES / "outlook.ics").read_bytes()
+    preview = previous_calendar.preview_import(
+        session=session, actor=actor, filename="o.ics", data=data, now=NOW
+    )
+    previous_calendar.start_import(
+        session=session, actor=actor, import_id=preview.import_id, now=NOW
+    )
+    monkeypatch.setattr(previous_calendar, "BATCH", 3)
+    real = previous_calendar._set_people
+    calls = {"n": 0}
+
+    def dies_in_the_second_batch(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise RuntimeError("worker killed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(previous_calendar, "_set_people", dies_in_the_second_batch)
+    with pytest.raises(RuntimeError):
+        run_worker(session)
+    session.rollback()
+    assert len(session.exec(select(PreviousAppointment)).all()) == 3  # the first batch
+    assert run_worker(session) == 0  # the dead worker's claim has not expired yet
+
+    later = NOW + previous_calendar.IMPORT_LEASE + timedelta(seconds=1)
+    assert previous_calendar.run_due_imports(session=session, now=later) == 1
+    progress = previous_calendar.import_progress(
+        session=session, actor=actor, import_id=preview.import_id
+    )
+    assert (progress.status, progress.processed, progress.created) == ("done", 8, 5)
+    assert progress.unchanged == 3
+    assert len(session.exec(select(PreviousAppointment)).all()) == 8
+
+
+def test_editing_an_imported_appointment_keeps_the_people_it_names(session, world):
+    _account, actor = world
+    import_file(session, actor, (FILES / "outlook.ics").read_bytes())
+    row = session.exec(
+        select(PreviousAppointment).where(PreviousAppointment.title == "Samtale med Freja Nielsen")
+    ).one()
+    previous_calendar.save_appointment(
+        session=session,
+        actor=actor,
+        values=previous_calendar.AppointmentInput(
+            title="Samtale (flyttet)",
+            start=row.start_at + timedelta(hours=1),
+            end=row.end_at + timedelta(hours=1),
+        ),
+        now=NOW,
+        appointment_id=row.id,
+    )
+    edited = previous_calendar.get_appointment(session=session, actor=actor, appointment_id=row.id)
+    assert edited.title == "Samtale (flyttet)"
+    assert edited.staff == ("Acme Admin",)
+    assert edited.candidates == ()  # no candidate chosen any more
+    assert edited.others == ("Bo Ukendt",)

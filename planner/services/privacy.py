@@ -202,7 +202,9 @@ def erase_candidate(
         ).first()
         or session.exec(
             select(PrivacyAction).where(
-                PrivacyAction.account_id == actor.account_id, PrivacyAction.request_key == key
+                PrivacyAction.account_id == actor.account_id,
+                PrivacyAction.request_key == key,
+                PrivacyAction.action == "erase",
             )
         ).first()
     )

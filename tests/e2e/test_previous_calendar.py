@@ -14,8 +14,10 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
 from planner.db import make_engine
+from planner.domain.vocabulary import Role
 from planner.models import Candidate, StaffUser
-from planner.services import previous_calendar
+from planner.services import booking, previous_calendar, scheduling
+from planner.services.actor import Actor
 
 pytestmark = pytest.mark.e2e
 ADMIN_EMAIL = "astrid.holm@demo.example"
@@ -192,7 +194,8 @@ def test_switch_to_the_previous_calendar_and_back_loses_nothing(page: Page, sign
 
 @pytest.fixture
 def applicant(e2e_database_url):
-    """A candidate of the demo account made for this test (the seed's stay as they are)."""
+    """A candidate of the demo account made for this test (the seed's stay as they are), with
+    an interview booked five days ahead and another where no offered time fitted."""
     engine = make_engine(e2e_database_url)
     with Session(engine, expire_on_commit=False) as session:
         admin = session.exec(select(StaffUser).where(StaffUser.email == ADMIN_EMAIL)).one()
@@ -204,6 +207,29 @@ def applicant(e2e_database_url):
         )
         session.add(candidate)
         session.commit()
+        actor = Actor(
+            user_id=admin.id, account_id=admin.account_id, account_name="Demo", name=admin.name,
+            email=admin.email, role=Role(admin.role), time_zone=admin.time_zone,
+            locale=admin.locale,
+        )  # fmt: skip
+        now = datetime.now(UTC)
+        tokens = []
+        for title, days in (("Profile interview", 5), ("Profile follow-up", 6)):
+            start = (now + timedelta(days=days)).replace(minute=0, second=0, microsecond=0)
+            detail = scheduling.create_interview(
+                session=session, actor=actor, now=now,
+                data={"title": title, "duration_minutes": 30, "participant_ids": [admin.id],
+                      "slots": [start]},
+            )  # fmt: skip
+            token = scheduling.invite_candidates(
+                session=session, actor=actor, interview_id=detail.id,
+                candidate_ids=[candidate.id], now=now,
+            )[candidate.id]  # fmt: skip
+            tokens.append((token, detail.slots[0].id))
+        assert booking.book(session=session, token=tokens[0][0], slot_id=tokens[0][1], now=now).ok
+        booking.no_fit(
+            session=session, token=tokens[1][0], comment="Mornings are better for me", now=now
+        )
     yield candidate
     with Session(engine) as session:  # the other tests count the seed's candidates
         session.delete(session.get(Candidate, candidate.id))
@@ -215,20 +241,35 @@ def test_candidate_page_export_and_erase(page: Page, sign_in, applicant):
     sign_in(ADMIN_EMAIL, start="/candidates")
     page.get_by_role("link", name="Wilhelmina Exporter").click()
     expect(page.get_by_role("heading", level=1, name="Wilhelmina Exporter")).to_be_visible()
-    expect(page.get_by_role("main")).to_contain_text("wilhelmina.exporter@mail.example")
+    main = page.get_by_role("main")
+    expect(main).to_contain_text("wilhelmina.exporter@mail.example")
+    interview = main.get_by_role("heading", level=3, name="Profile interview")
+    expect(interview).to_be_visible()
+    expect(main).to_contain_text(re.compile(r"Booked: \w+day, "))
+    follow_up = page.locator(".rt-Card", has=page.get_by_role("heading", name="Profile follow-up"))
+    expect(follow_up).to_contain_text("No time fits")
+    expect(follow_up).to_contain_text("Mornings are better for me")
 
     with page.expect_download() as download:
         page.get_by_role("button", name="Export data").click()
     exported = json.loads(open(download.value.path(), encoding="utf-8").read())
     assert exported["candidate"]["email"] == "wilhelmina.exporter@mail.example"
+    assert exported["comments"][0]["text"] == "Mornings are better for me"
 
     page.get_by_role("button", name="Erase candidate").click()
     dialog = page.get_by_role("alertdialog")
     expect(dialog).to_contain_text("Erase Wilhelmina Exporter?")
+    expect(dialog).to_contain_text("upcoming interviews (1) are cancelled")
     expect(dialog).to_contain_text("This cannot be undone.")
     dialog.get_by_role("button", name="Erase for good").click()
     expect(page.get_by_role("heading", level=1, name="Erased candidate")).to_be_visible()
-    expect(page.get_by_role("main")).not_to_contain_text("wilhelmina")
+    expect(page.get_by_role("status")).to_have_text(
+        "The candidate was erased: 1 interviews cancelled with notice, 0 appointments deleted."
+    )
+    expect(main).not_to_contain_text("wilhelmina")
+    expect(main).not_to_contain_text("Mornings are better for me")
+    expect(main.get_by_role("heading", level=3, name="Profile interview")).to_be_visible()
+    expect(main).to_contain_text(re.compile(r"Cancelled: \w+day, "))
     page.goto("/candidates")
     expect(page.get_by_role("table", name="Candidates").get_by_role("rowheader")).to_have_count(8)
     expect(page.get_by_text("Wilhelmina Exporter")).to_have_count(0)

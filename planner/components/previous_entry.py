@@ -3,13 +3,19 @@
 import reflex as rx
 
 from planner.components.i18n import tx
+from planner.components.live import live_region
 from planner.state.previous_entry import PreviousEntryState
 
 S = PreviousEntryState
 
 
 def previous_entry_dialog() -> rx.Component:
-    """Read-only details, marked "Previous calendar", with delete after a confirmation."""
+    """Read-only details, marked "Previous calendar", with delete after a confirmation; the
+    outcome is announced in a live region."""
+    return rx.fragment(live_region(S.announcement), _dialog())
+
+
+def _dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title(S.title),

@@ -22,6 +22,7 @@ class PreviousEntryState(rx.State):
     people: str = ""
     place: str = ""
     message: str = ""
+    announcement: str = ""
     _appointment_id: int = 0
 
     @rx.event
@@ -81,5 +82,5 @@ class PreviousEntryState(rx.State):
         self.open = self.confirming = False
         calendar = await self.get_state(CalendarState)
         calendar._fill(actor)
-        calendar.message = translator(actor.locale)("Appointment deleted.")
+        self.announcement = translator(actor.locale)("Appointment deleted.")
         return None

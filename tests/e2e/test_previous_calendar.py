@@ -190,6 +190,7 @@ def test_switch_to_the_previous_calendar_and_back_loses_nothing(page: Page, sign
     expect(dialog.get_by_role("alert")).to_contain_text("for good")
     dialog.get_by_role("button", name="Delete for good").click()
     expect(entry).to_have_count(0)
+    expect(page.get_by_role("status")).to_have_text("Appointment deleted.")
 
 
 @pytest.fixture
@@ -302,3 +303,18 @@ def test_pages_are_accessible_on_a_phone(page: Page, sign_in, applicant):
     expect(page.get_by_role("alertdialog")).to_be_visible()
     assert_accessible(page, "erase confirmation")
     page.get_by_role("button", name="Keep the candidate").click()
+
+
+def test_the_import_page_speaks_danish(page: Page, sign_in, staff_locale):
+    staff_locale(ADMIN_EMAIL, "da")
+    sign_in(ADMIN_EMAIL, start="/import")
+    expect(page.get_by_role("heading", name="Importér den tidligere kalender")).to_be_visible()
+    hostile = _ics().replace(b"DTSTART;TZID=Romance Standard Time:", b"X-NO-START:")
+    page.locator("input[type=file]").set_input_files(
+        {"name": "x.ics", "mimeType": "text/calendar", "buffer": hostile}
+    )
+    page.get_by_role("button", name="Vis import").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "Intet blev importeret. Begivenheden “Old interview with Freja” (linje 4) har intet "
+        "starttidspunkt (DTSTART)."
+    )

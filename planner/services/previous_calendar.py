@@ -497,17 +497,18 @@ def run_due_imports(*, session: Session, now: datetime, limit: int = 5) -> int:
         )
         session.commit()
     # An unstarted preview does not keep its file (and the people in it) for long.
-    begin_write(session)
-    session.exec(  # type: ignore[call-overload]
-        update(CalendarImport)
-        .where(
-            col(CalendarImport.status) == "previewed",
-            col(CalendarImport.created_at) < now - UNFINISHED_PREVIEW,
-            col(CalendarImport.content).is_not(None),
-        )
-        .values(content=None)
+    stale = (
+        col(CalendarImport.status) == "previewed",
+        col(CalendarImport.created_at) < now - UNFINISHED_PREVIEW,
+        col(CalendarImport.content).is_not(None),
     )
-    session.commit()
+    if session.exec(select(CalendarImport.id).where(*stale).limit(1)).first() is not None:
+        session.commit()
+        begin_write(session)
+        session.exec(update(CalendarImport).where(*stale).values(content=None))  # type: ignore[call-overload]
+        session.commit()
+    else:
+        session.rollback()
     return len(claimed)
 
 

@@ -297,3 +297,20 @@ def test_editing_an_imported_appointment_keeps_the_people_it_names(session, worl
     assert edited.staff == ("Acme Admin",)
     assert edited.candidates == ()  # no candidate chosen any more
     assert edited.others == ("Bo Ukendt",)
+
+
+def test_an_unstarted_preview_drops_its_file_after_a_day(session, world):
+    _account, actor = world
+    preview = previous_calendar.preview_import(
+        session=session,
+        actor=actor,
+        filename="a.ics",
+        data=(FILES / "apple.ics").read_bytes(),
+        now=NOW,
+    )
+    previous_calendar.run_due_imports(session=session, now=NOW + timedelta(hours=23))
+    session.expire_all()
+    assert session.get(CalendarImport, preview.import_id).content is not None
+    previous_calendar.run_due_imports(session=session, now=NOW + timedelta(hours=25))
+    session.expire_all()
+    assert session.get(CalendarImport, preview.import_id).content is None

@@ -18,6 +18,7 @@ from planner.state.guard import signed_in_actor
 from planner.state.session import sign_in_redirect
 
 POLL_SECONDS = 1.0
+IDLE_POLLS = 900  # 15 minutes without progress
 FOCUS_HEADING = "document.querySelector('main h1')?.setAttribute('tabindex','-1');" + (
     "document.querySelector('main h1')?.focus()"
 )
@@ -173,6 +174,8 @@ class ImportState(rx.State):
         if self.stage not in ("running",):
             self.stage, self.error, self.status_message = "upload", "", ""
         self.loaded = True
+        if self.stage == "running":  # back on the page while the worker imports
+            return [rx.call_script(FOCUS_HEADING), ImportState.watch]
         return rx.call_script(FOCUS_HEADING)
 
     def _tr(self, actor: Actor) -> Translator:
@@ -292,8 +295,10 @@ class ImportState(rx.State):
 
     @rx.event(background=True)
     async def watch(self):
-        """Polls the import's progress until it has finished (the worker does the work)."""
-        while True:
+        """Polls the import's progress until it has finished (the worker does the work);
+        gives up polling after IDLE_POLLS without any change (the page resumes on load)."""
+        idle, last = 0, None
+        while idle < IDLE_POLLS:
             async with self:
                 import_id, account_id, lang = self._import_id, self._account_id, self._locale
                 if self.stage != "running" or not import_id:
@@ -303,6 +308,8 @@ class ImportState(rx.State):
                     session=session, account_id=account_id, import_id=import_id
                 )
             tr = translator(lang)
+            seen = (progress.status, progress.processed) if progress else None
+            idle, last = (idle + 1, last) if seen == last else (0, seen)
             async with self:
                 if progress is None:
                     self.stage = "failed"

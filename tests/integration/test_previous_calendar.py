@@ -314,3 +314,12 @@ def test_an_unstarted_preview_drops_its_file_after_a_day(session, world):
     previous_calendar.run_due_imports(session=session, now=NOW + timedelta(hours=25))
     session.expire_all()
     assert session.get(CalendarImport, preview.import_id).content is None
+
+
+def test_the_worker_runs_imports_and_completes_erasures():
+    from planner.jobs.worker import WorkerSettings
+
+    functions = {f.__name__ for f in WorkerSettings.functions}
+    crons = {c.name.rsplit(":", 1)[-1] for c in WorkerSettings.cron_jobs}
+    assert {"run_calendar_imports", "complete_candidate_erasures"} <= functions
+    assert {"run_calendar_imports", "complete_candidate_erasures"} <= crons

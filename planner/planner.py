@@ -6,21 +6,27 @@ from planner import routes
 from planner.api.app import build_api
 from planner.pages.admin import admin_page
 from planner.pages.calendar import calendar_page
+from planner.pages.candidate_profile import candidate_profile_page
 from planner.pages.candidates import candidates_page
 from planner.pages.connect import connect_page
+from planner.pages.imports import import_page
 from planner.pages.integrations import ROUTE as INTEGRATIONS_ROUTE
 from planner.pages.integrations import integrations_page
 from planner.pages.not_found import not_found_page
+from planner.pages.previous_calendar import previous_calendar_page
 from planner.pages.schedule import schedule_page
 from planner.pages.sent_mail import sent_mail_page
 from planner.pages.signin import sign_in_page
 from planner.settings import get_settings
 from planner.state.admin import AdminState
 from planner.state.calendar import CalendarState
+from planner.state.candidate_profile import CandidateProfileState
 from planner.state.candidates import CandidatesState
 from planner.state.connect import ConnectState
+from planner.state.imports import ImportState
 from planner.state.integrations import IntegrationsState
 from planner.state.not_found import NotFoundState
+from planner.state.previous_calendar import PreviousCalendarState
 from planner.state.schedule import ScheduleState
 from planner.state.sent_mail import SentMailState
 from planner.state.signin import SignInState
@@ -67,5 +73,20 @@ app.add_page(
     route=routes.SCHEDULE,
     title="Schedule interview · Planner",
     on_load=ScheduleState.load,
+)
+app.add_page(
+    candidate_profile_page,
+    route=routes.CANDIDATE,
+    title="Candidate · Planner",
+    on_load=CandidateProfileState.load,
+)
+app.add_page(
+    import_page, route=routes.IMPORT, title="Previous calendar · Planner", on_load=ImportState.load
+)
+app.add_page(
+    previous_calendar_page,
+    route=routes.PREVIOUS_CALENDAR,
+    title="Previous calendar · Planner",
+    on_load=PreviousCalendarState.load,
 )
 app.add_page(not_found_page, route="404", title=NotFoundState.title, on_load=NotFoundState.load)

@@ -7,6 +7,9 @@ CALENDAR = "/calendar"
 CANDIDATES = "/candidates"
 ADMIN = "/admin"
 SCHEDULE = "/schedule"
+IMPORT = "/import"
+PREVIOUS_CALENDAR = "/previous-calendar"
+CANDIDATE = "/candidates/[candidate_id]"
 HOME = CALENDAR
 
 AUTH_SIGN_IN = "/auth/signin"
@@ -24,6 +27,11 @@ SENT_MAIL = "/dev/sent-mail"
 def booking_url(base_url: str, token: str) -> str:
     """The absolute link a candidate gets to pick a slot."""
     return f"{base_url.rstrip('/')}/book/{token}"
+
+
+def candidate_url(candidate_id: int) -> str:
+    """The page of one candidate."""
+    return f"{CANDIDATES}/{candidate_id}"
 
 
 def sync_connect_url(base_url: str, token: str) -> str:

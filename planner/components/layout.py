@@ -43,6 +43,7 @@ def navbar() -> rx.Component:
                     rx.hstack(
                         _nav_link(tx("Calendar"), routes.CALENDAR),
                         _nav_link(tx("Candidates"), routes.CANDIDATES),
+                        _nav_link(tx("Previous calendar"), routes.IMPORT),
                         rx.cond(SessionState.is_admin, _nav_link(tx("Admin"), routes.ADMIN)),
                         rx.cond(SessionState.is_admin, _nav_link(tx("API"), "/admin/integrations")),
                         rx.cond(
@@ -50,6 +51,7 @@ def navbar() -> rx.Component:
                             _nav_link(tx("Sent mail"), routes.SENT_MAIL),
                         ),
                         spacing="5",
+                        wrap="wrap",
                     ),
                     aria_label="Main",
                 ),

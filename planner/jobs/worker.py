@@ -9,6 +9,8 @@ from arq.connections import RedisSettings
 from planner.db import session_scope
 from planner.jobs.calendar import POLL_SECONDS as CALENDAR_POLL_SECONDS
 from planner.jobs.calendar import sweep_outbox, write_calendar_events
+from planner.jobs.imports import POLL_SECONDS as IMPORT_POLL_SECONDS
+from planner.jobs.imports import complete_candidate_erasures, run_calendar_imports
 from planner.jobs.mail import POLL_SECONDS, deliver_outbox_mail
 from planner.jobs.sync import poll_calendars
 from planner.jobs.webhooks import POLL_SECONDS as WEBHOOK_POLL_SECONDS
@@ -54,6 +56,8 @@ class WorkerSettings:
         write_calendar_events,
         poll_calendars,
         sweep_outbox,
+        run_calendar_imports,
+        complete_candidate_erasures,
     ]
     cron_jobs = [
         cron(purge_expired_sessions, minute={7}, run_at_startup=True),
@@ -69,6 +73,10 @@ class WorkerSettings:
         # Every minute; each connection is polled when its own interval has passed.
         cron(poll_calendars, second={30}, run_at_startup=True, timeout=900),
         cron(sweep_outbox, second={45}, run_at_startup=True),
+        cron(
+            run_calendar_imports, second=set(IMPORT_POLL_SECONDS), run_at_startup=True, timeout=900
+        ),
+        cron(complete_candidate_erasures, second={15}, run_at_startup=True),
     ]
     on_startup = startup
     max_tries = 10

@@ -29,7 +29,15 @@ from planner.models.interviews import (
 )
 from planner.models.oauth import OAuthState
 from planner.models.outbox import OutboxMessage
-from planner.models.recruiting import Candidate, Job, Location, PreviousAppointment
+from planner.models.recruiting import (
+    CalendarImport,
+    Candidate,
+    Job,
+    Location,
+    PreviousAppointment,
+    PreviousAppointmentPerson,
+    PrivacyAction,
+)
 
 __all__ = [
     "Account",
@@ -37,6 +45,7 @@ __all__ = [
     "AvailabilityOverride",
     "Booking",
     "BusyInterval",
+    "CalendarImport",
     "CalendarConnection",
     "Candidate",
     "CandidateComment",
@@ -49,6 +58,8 @@ __all__ = [
     "OfferedSlot",
     "OutboxMessage",
     "PreviousAppointment",
+    "PreviousAppointmentPerson",
+    "PrivacyAction",
     "ProviderEventLink",
     "SignInAttempt",
     "SlotSeat",

@@ -2,7 +2,9 @@
 
 import reflex as rx
 
+from planner.components.i18n import tx
 from planner.components.layout import empty_state, loading, page_shell
+from planner.components.previous_entry import previous_entry_dialog
 from planner.state.calendar import CalendarState, DayView, EntryView, SlotView
 
 S = CalendarState
@@ -20,10 +22,14 @@ def _entry(entry: EntryView) -> rx.Component:
                 align="start",
             ),
             rx.spacer(),
-            rx.badge(
-                rx.cond(booked, "Booked", "Awaiting choice"),
-                color_scheme=rx.cond(booked, "green", "amber"),
-                variant=rx.cond(booked, "solid", "outline"),
+            rx.cond(
+                entry.kind == "previous",
+                rx.badge(tx("Previous calendar"), color_scheme="gray", variant="outline"),
+                rx.badge(
+                    rx.cond(booked, "Booked", "Awaiting choice"),
+                    color_scheme=rx.cond(booked, "green", "amber"),
+                    variant=rx.cond(booked, "solid", "outline"),
+                ),
             ),
             width="100%",
             align="center",
@@ -39,7 +45,15 @@ def _entry(entry: EntryView) -> rx.Component:
             "border_radius": "var(--radius-3)",
             # Booked: a solid green card; awaiting a choice: a dashed amber outline.
             "background": rx.cond(booked, "var(--green-a3)", "var(--color-panel-solid)"),
-            "border": rx.cond(booked, "1px solid var(--green-a7)", "1px dashed var(--amber-9)"),
+            "border": rx.cond(
+                booked,
+                "1px solid var(--green-a7)",
+                rx.cond(
+                    entry.kind == "previous",
+                    "1px dotted var(--gray-a9)",
+                    "1px dashed var(--amber-9)",
+                ),
+            ),
         },
     )
 
@@ -144,4 +158,5 @@ def calendar_page() -> rx.Component:
             loading(),
         ),
         _detail(),
+        previous_entry_dialog(),
     )

@@ -9,7 +9,7 @@ from planner.state.candidates import CandidatesState, CandidateView
 
 def _row(candidate: CandidateView) -> rx.Component:
     return rx.table.row(
-        rx.table.row_header_cell(candidate.name),
+        rx.table.row_header_cell(rx.link(candidate.name, href=candidate.href)),
         rx.table.cell(candidate.email),
         rx.table.cell(candidate.phone, white_space="nowrap"),
         rx.table.cell(candidate.job),

@@ -36,11 +36,12 @@ def _row(candidate: Candidate, job_title: str | None) -> CandidateRow:
 def list_candidates(
     *, session: Session, actor: Actor, search: str = "", job_id: int | None = None
 ) -> list[CandidateRow]:
-    """The account's candidates by name, optionally filtered by a search text or a job."""
+    """The account's candidates by name, optionally filtered by a search text or a job
+    (erased candidates are left out)."""
     query = (
         select(Candidate, Job.title)
         .join(Job, Job.id == Candidate.job_id, isouter=True)  # type: ignore[arg-type]
-        .where(Candidate.account_id == actor.account_id)
+        .where(Candidate.account_id == actor.account_id, Candidate.erased_at.is_(None))  # type: ignore[union-attr]
     )
     needle = without_nul(search).strip().lower()[:200]
     if needle:

@@ -12,10 +12,11 @@ from babel.dates import format_date
 from planner.db import session_scope
 from planner.i18n.dates import format_time_range, format_weekday_date
 from planner.models.base import utcnow
-from planner.services import interviews, scheduling, staff
+from planner.services import interviews, previous_calendar, scheduling, staff
 from planner.services.actor import Actor
 from planner.services.errors import PlannerError
 from planner.state.guard import signed_in_actor
+from planner.state.previous_entry import PreviousEntryState
 from planner.state.session import sign_in_redirect
 
 MODES = ("day", "week", "month")
@@ -88,6 +89,9 @@ class CalendarState(rx.State):
             return sign_in_redirect(self)
         if not self.anchor:
             self.anchor = utcnow().astimezone(ZoneInfo(actor.time_zone)).date().isoformat()
+        with session_scope() as session:
+            if previous_calendar.uses_previous_calendar(session=session, actor=actor):
+                return rx.redirect("/previous-calendar")  # the account's switch (spec 7)
         self._fill(actor)
         return None
 
@@ -101,6 +105,14 @@ class CalendarState(rx.State):
                 start=_midnight(first, zone),
                 end=_midnight(last, zone),
             )
+            # Appointments of the previous calendar show among the interviews (spec 7).
+            previous = previous_calendar.calendar_entries(
+                session=session,
+                actor=actor,
+                start=_midnight(first, zone),
+                end=_midnight(last, zone),
+            )
+            found = sorted([*found, *previous], key=lambda entry: entry.start)
         self._entry_refs = [(e.interview_id, e.slot_id) for e in found]
         indexed = list(enumerate(found))
         self.days = [
@@ -116,7 +128,9 @@ class CalendarState(rx.State):
                             entry.start, entry.end, locale="en", time_zone=actor.time_zone
                         ),  # fmt: skip
                         title=entry.title,
-                        who=", ".join(entry.candidates) if entry.candidates else "Awaiting choice",
+                        who=", ".join(entry.candidates or entry.participants)
+                        if entry.candidates or entry.kind == "previous"
+                        else "Awaiting choice",
                     )
                     for key, entry in group_list
                 ],
@@ -178,6 +192,8 @@ class CalendarState(rx.State):
         if not 0 <= key < len(self._entry_refs):
             return None
         interview_id, slot_id = self._entry_refs[key]
+        if interview_id == 0:  # an appointment of the previous calendar
+            return PreviousEntryState.show(key)
         self._show_detail(actor, interview_id, slot_id)
         self.detail_open = True
         return None

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import reflex as rx
 
+from planner import routes
 from planner.db import session_scope
 from planner.i18n import language_name
 from planner.services import candidates
@@ -16,6 +17,7 @@ class CandidateView:
     """One row of the candidate list."""
 
     name: str
+    href: str
     email: str
     phone: str
     job: str
@@ -56,6 +58,7 @@ class CandidatesState(rx.State):
         self.rows = [
             CandidateView(
                 name=row.name,
+                href=routes.candidate_url(row.id),
                 email=row.email,
                 phone=row.phone or "—",
                 job=row.job_title or "—",

@@ -2,6 +2,7 @@
 and the MIME shape of an iMIP mail."""
 
 import ast
+import re
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.parser import BytesParser
@@ -251,3 +252,18 @@ def test_staff_texts_follow_the_readers_language_and_refuse_placeholders():
     assert not any("{" in message for message in staff_texts("sv"))
     with pytest.raises(ValueError):
         tx("{count} selected")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_no_message_is_in_a_catalogue_twice(locale):
+    """Babel silently keeps one of two entries with the same id; a merge must not leave any."""
+    from collections import Counter
+
+    from planner.i18n.catalogues import catalogue_path
+
+    ids = re.findall(
+        r'^msgid ((?:"(?:[^"\\]|\\.)*"\n)+)', catalogue_path(locale).read_text(), flags=re.M
+    )
+    joined = ["".join(re.findall(r'"((?:[^"\\]|\\.)*)"', found)) for found in ids]
+    twice = [message for message, count in Counter(joined).items() if count > 1 and message]
+    assert twice == []

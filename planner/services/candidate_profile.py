@@ -1,0 +1,124 @@
+"""A candidate's page in the ATS: contact data, every interview with its status, times and
+the candidate's comments, and previous-calendar appointments naming them."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from planner.models import (
+    Booking,
+    Candidate,
+    CandidateComment,
+    CandidateInvitation,
+    Interview,
+    Job,
+    OfferedSlot,
+)
+from planner.services import previous_calendar
+from planner.services.actor import Actor, owned
+from planner.services.previous_calendar import AppointmentRow
+
+
+@dataclass(frozen=True)
+class ProfileComment:
+    """What the candidate wrote (kind: no_fit | cancellation), when (UTC)."""
+
+    kind: str
+    body: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ProfileBooking:
+    """A time the candidate booked (UTC); `status` active or cancelled."""
+
+    start: datetime
+    end: datetime
+    status: str
+
+
+@dataclass(frozen=True)
+class ProfileInterview:
+    """One interview the candidate was invited to."""
+
+    interview_id: int
+    title: str
+    interview_status: str
+    invitation_status: str
+    invited_at: datetime
+    bookings: tuple[ProfileBooking, ...]
+    comments: tuple[ProfileComment, ...]
+
+
+@dataclass(frozen=True)
+class CandidateProfile:
+    id: int
+    name: str
+    email: str
+    phone: str
+    locale: str
+    time_zone: str
+    job_title: str
+    erased: bool
+    interviews: tuple[ProfileInterview, ...]
+    appointments: tuple[AppointmentRow, ...]
+
+
+def candidate_profile(*, session: Session, actor: Actor, candidate_id: int) -> CandidateProfile:
+    """A candidate of the account with their interviews (newest invitation first) and
+    previous-calendar appointments. Raises NotFound for another account's candidate."""
+    candidate = owned(actor, session.get(Candidate, candidate_id), "Candidate")
+    assert candidate.id is not None
+    job = session.get(Job, candidate.job_id) if candidate.job_id else None
+    comments: dict[int, list[ProfileComment]] = {}
+    for comment in session.exec(
+        select(CandidateComment)
+        .where(CandidateComment.candidate_id == candidate_id)
+        .order_by(col(CandidateComment.created_at))
+    ).all():
+        comments.setdefault(comment.invitation_id, []).append(
+            ProfileComment(kind=comment.kind, body=comment.body, created_at=comment.created_at)
+        )
+    bookings: dict[int, list[ProfileBooking]] = {}
+    for booking, slot in session.exec(
+        select(Booking, OfferedSlot)
+        .join(OfferedSlot, col(OfferedSlot.id) == Booking.slot_id)
+        .join(CandidateInvitation, col(CandidateInvitation.id) == Booking.invitation_id)
+        .where(CandidateInvitation.candidate_id == candidate_id)
+        .order_by(col(Booking.created_at))
+    ).all():
+        bookings.setdefault(booking.invitation_id, []).append(
+            ProfileBooking(start=slot.start_at, end=slot.end_at, status=booking.status)
+        )
+    interviews = tuple(
+        ProfileInterview(
+            interview_id=interview.id or 0,
+            title=interview.title,
+            interview_status=interview.status,
+            invitation_status=invitation.status,
+            invited_at=invitation.sent_at or invitation.created_at,
+            bookings=tuple(bookings.get(invitation.id or 0, [])),
+            comments=tuple(comments.get(invitation.id or 0, [])),
+        )
+        for invitation, interview in session.exec(
+            select(CandidateInvitation, Interview)
+            .join(Interview, col(Interview.id) == CandidateInvitation.interview_id)
+            .where(CandidateInvitation.candidate_id == candidate_id)
+            .order_by(col(CandidateInvitation.created_at).desc(), col(CandidateInvitation.id))
+        ).all()
+    )
+    return CandidateProfile(
+        id=candidate.id,
+        name=candidate.name,
+        email="" if candidate.erased_at else candidate.email,
+        phone=candidate.phone or "",
+        locale=candidate.locale,
+        time_zone=candidate.time_zone,
+        job_title=job.title if job else "",
+        erased=candidate.erased_at is not None,
+        interviews=interviews,
+        appointments=tuple(
+            previous_calendar.for_candidate(session=session, actor=actor, candidate_id=candidate_id)
+        ),
+    )

@@ -149,8 +149,10 @@ def interview_invitation(
     slots: tuple[tuple[datetime, datetime], ...],
     link: str,
     expires_at: datetime,
+    subject: str = "",
 ) -> MailContent:
-    """Candidate: choose a time through your personal link."""
+    """Candidate: choose a time through your personal link. `subject` is the recruiter's own
+    subject line (used as written in every language); empty: the standard one."""
     tr = reader.tr
     blocks: list[Block] = [
         Paragraph(tr("Hello {name},", name=reader.name)),
@@ -200,7 +202,8 @@ def interview_invitation(
         )
     )
     return MailContent(
-        subject=tr("Choose a time for your interview: {title}", title=title),
+        subject=subject.strip()
+        or tr("Choose a time for your interview: {title}", title=title),
         blocks=tuple(blocks),
         footer=_footer(reader, account_name),
         lang=reader.locale,

@@ -406,6 +406,7 @@ def queue_interview_invitation(*, session: Session, invitation_id: int, link: st
             slots=tuple((s.start_at, s.end_at) for s in slots),
             link=link,
             expires_at=invitation.expires_at,
+            subject=interview.invitation_subject,
         ),
     )
     return _record_all(session, [mail])

@@ -202,8 +202,7 @@ def interview_invitation(
         )
     )
     return MailContent(
-        subject=subject.strip()
-        or tr("Choose a time for your interview: {title}", title=title),
+        subject=subject.strip() or tr("Choose a time for your interview: {title}", title=title),
         blocks=tuple(blocks),
         footer=_footer(reader, account_name),
         lang=reader.locale,

@@ -494,6 +494,18 @@ def _times_step() -> rx.Component:
             size="2",
             color_scheme="gray",
         ),
+        rx.el.details(
+            rx.el.summary(tx("Participants (you organise and take part)")),
+            rx.vstack(
+                rx.foreach(
+                    S.staff_members,
+                    lambda u: _check(u, S.chosen_staff.contains(u.key), S.toggle_staff),
+                ),
+                spacing="1",
+                padding_top="6px",
+            ),
+            id="times-participants",
+        ),
         rx.heading(tx("Suggested times"), size="3", as_="h3"),
         rx.box(
             rx.cond(
@@ -505,6 +517,7 @@ def _times_step() -> rx.Component:
             ),
             rx.vstack(rx.foreach(S.days, _day), spacing="3", width="100%"),
             id="suggestions",
+            custom_attrs={"data-for": S.computed_for},
             width="100%",
         ),
         _participant_rows(),

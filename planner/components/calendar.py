@@ -185,7 +185,25 @@ class FullCalendar(NoSSRComponent):
             f"@fullcalendar/core@{FULLCALENDAR}": ImportVar(
                 tag="allLocales", is_default=True, package_path="/locales-all"
             ),
+            "react": ImportVar(tag="useEffect"),
         }
+
+    def add_hooks(self) -> list[str]:
+        """FullCalendar draws its prev/next chevrons as role="img" spans without a text
+        (axe: role-img-alt) inside buttons named by their title ("Next week"): the spans are
+        made decorative wherever a calendar (re)draws them."""
+        return [
+            """useEffect(() => {
+  const quiet = () => document.querySelectorAll('.fc .fc-icon[role="img"]').forEach((icon) => {
+    icon.removeAttribute('role');
+    icon.setAttribute('aria-hidden', 'true');
+  });
+  quiet();
+  const observer = new MutationObserver(quiet);
+  observer.observe(document.body, {subtree: true, childList: true});
+  return () => observer.disconnect();
+}, []);"""
+        ]
 
     @classmethod
     def create(cls, *children, **props) -> rx.Component:
@@ -208,10 +226,6 @@ class FullCalendar(NoSSRComponent):
                 "right": "timeGridDay,timeGridWeek,dayGridMonth",
             },
         )
-        # FullCalendar's chevron icons are role="img" without a text (axe: role-img-alt); plain
-        # text arrows keep the buttons' own titles ("Next week") as their names.
-        props.setdefault("button_icons", False)
-        props.setdefault("button_text", {"prev": "‹", "next": "›"})
         props.setdefault("first_day", 1)
         props.setdefault("slot_duration", "00:15:00")
         props.setdefault("snap_duration", "00:15:00")

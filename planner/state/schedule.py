@@ -774,14 +774,9 @@ class ScheduleState(rx.State):
 
     @rx.event
     async def calendar_range_selected(self, start: str, end: str):
-        """A click or drag on the calendar: a time of the interview's length from there."""
+        """A click or drag on the calendar (FullCalendar reports a click as a one-step
+        selection): a time of the interview's length from its start."""
         return await self._propose(start)
-
-    @rx.event
-    async def calendar_clicked(self, when: str, all_day: bool):
-        if all_day:
-            return None
-        return await self._propose(when)
 
     @rx.event
     def set_custom_date(self, value: str):

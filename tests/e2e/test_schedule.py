@@ -203,6 +203,30 @@ def test_a_double_click_on_send_makes_one_interview_and_one_mail_each(page: Page
         assert len(mails) == 2, [m.kind for m in mails]
 
 
+def test_each_step_fits_a_phone_screen(page: Page, sign_in):
+    page.set_viewport_size({"width": 390, "height": 844})
+    _open_wizard_from_list(page, sign_in, "Freja Nielsen", "James Carter")
+
+    def fits(step: str) -> None:
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{step}: {width}px wide"
+
+    fits("candidates")
+    _next(page, "Interview")
+    fits("interview")
+    _next(page, "Times")
+    expect(page.locator(".fc-timegrid-body").first).to_be_visible()
+    page.locator("#suggestions button").first.click()
+    fits("times")
+    _next(page, "Place")
+    _choose_location(page, "Copenhagen HQ")
+    fits("place")
+    _next(page, "Invitation")
+    fits("invitation")
+    _next(page, "Review and send")
+    fits("review")
+
+
 def test_locations_are_archived_after_confirmation_with_clear_messages(page: Page, sign_in, db):
     _open_wizard_from_list(page, sign_in, "Elin Johansson")
     _next(page, "Interview")
@@ -394,6 +418,29 @@ def test_a_custom_time_on_busy_time_needs_the_warning_naming_who(
             select(OfferedSlot).where(OfferedSlot.interview_id == interview.id)
         ).one()
         assert slot.start_at == busy_start.astimezone(UTC)
+
+
+def test_a_click_on_the_calendar_offers_a_time_after_the_warning(page: Page, sign_in):
+    _open_wizard_from_list(page, sign_in, "Oskar Åberg")
+    _next(page, "Interview")
+    _next(page, "Times")
+    page.get_by_role("button", name="Next week").click()
+    column = page.locator(".fc-timegrid-col[data-date]").nth(2)  # Wednesday next week
+    lane = page.locator('.fc-timegrid-slot-lane[data-time="14:00:00"]')
+    expect(lane).to_be_visible()
+    lane.scroll_into_view_if_needed()
+    x_box, y_box = column.bounding_box(), lane.bounding_box()
+    page.mouse.click(x_box["x"] + x_box["width"] / 2, y_box["y"] + y_box["height"] / 2)
+    warning = page.locator("#collision-warning")
+    # Nobody's calendar is connected here: Mads's availability is unknown, never free.
+    expect(warning).to_contain_text("Availability unknown: Mads Jensen")
+    expect(warning).to_contain_text(re.compile(r"Wednesday.*2:00"))
+    page.get_by_role("button", name="Offer this time anyway").click()
+    expect(page.locator("#offered-times li")).to_have_count(1)
+    expect(page.locator(".fc-event.planner-chosen")).to_have_count(1)
+    # Clicking the chosen time on the calendar takes it back out.
+    page.locator(".fc-event.planner-chosen").click()
+    expect(page.locator("#offered-times li")).to_have_count(0)
 
 
 def test_a_group_session_is_booked_by_two_candidates(page: Page, browser, sign_in, db, app_url):

@@ -353,6 +353,7 @@ def _legend() -> rx.Component:
         ("unknown", tx("Unknown")),
         ("outside_working_hours", tx("Outside working hours")),
         ("held", tx("Offered in another interview")),
+        ("booked", tx("Booked in Planner")),
     ]
     return rx.flex(
         *[

@@ -244,14 +244,41 @@ def held_times(
     return dict(held)
 
 
+def booked_times(
+    *, session: Session, actor: Actor, participant_ids: list[int], window: TimeInterval
+) -> dict[int, list[tuple[datetime, datetime]]]:
+    """Per participant id, the times (UTC start, end) of interviews booked in Planner for
+    them in the window (what the grid marks as booked, beside their calendar's busy time)."""
+    booked: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for user_id, start, end in session.exec(
+        select(InterviewParticipant.staff_user_id, OfferedSlot.start_at, OfferedSlot.end_at)
+        .join(OfferedSlot, col(OfferedSlot.interview_id) == InterviewParticipant.interview_id)
+        .join(Booking, col(Booking.slot_id) == OfferedSlot.id)
+        .where(
+            col(InterviewParticipant.staff_user_id).in_(participant_ids),
+            InterviewParticipant.account_id == actor.account_id,
+            Booking.status == BookingStatus.ACTIVE.value,
+            OfferedSlot.status == SlotStatus.OFFERED.value,
+            OfferedSlot.start_at < window.end,
+            OfferedSlot.end_at > window.start,
+        )
+        .distinct()
+        .order_by(col(OfferedSlot.start_at))
+    ).all():
+        booked[user_id].append((start, end))
+    return dict(booked)
+
+
 @dataclass(frozen=True)
 class WizardAvailability:
     """What the wizard shows for a participant set: ranked suggestions, each participant's
-    grid row over the shown window, times held by other open interviews, and names."""
+    grid row over the shown window, times held by other open interviews and booked in
+    Planner (per participant id, UTC start and end), and names."""
 
     suggestions: list[Suggestion]
     rows: list[ParticipantFreeBusy]
     held: dict[int, list[tuple[datetime, datetime]]]
+    booked: dict[int, list[tuple[datetime, datetime]]]
     names: dict[int, str]
 
 
@@ -310,6 +337,9 @@ def wizard_availability(
         ]
         found = find_suggestions(with_held, request, now=now) if search.end > now else ()
         rows = list(free_busy_grid(participants, grid, now=now))
+        booked = booked_times(
+            session=session, actor=actor, participant_ids=list(names), window=grid
+        )
     except SchedulingInputError as exc:
         raise InvalidInput(exc.field, exc.message) from None
     return WizardAvailability(
@@ -324,5 +354,6 @@ def wizard_availability(
         ],
         rows=rows,
         held=held,
+        booked=booked,
         names=names,
     )

@@ -30,6 +30,7 @@ from planner.models.base import utcnow
 from planner.services import availability, candidates, locations, scheduling, staff
 from planner.services.actor import Actor
 from planner.services.errors import InvalidInput, PlannerError
+from planner.settings import get_settings
 from planner.state.guard import signed_in_actor
 from planner.state.session import sign_in_redirect
 
@@ -174,6 +175,7 @@ class ScheduleState(rx.State):
     _offered_starts: list[str] = []
     _pending_start: str = ""
     _held: dict[str, list[list[str]]] = {}
+    _booked: dict[str, list[list[str]]] = {}
     _rows: list[dict[str, Any]] = []
     _grid_start: str = ""
     _grid_days: int = 7
@@ -512,6 +514,10 @@ class ScheduleState(rx.State):
             str(uid): [[s.isoformat(), e.isoformat()] for s, e in spans]
             for uid, spans in found.held.items()
         }
+        self._booked = {
+            str(uid): [[s.isoformat(), e.isoformat()] for s, e in spans]
+            for uid, spans in found.booked.items()
+        }
         self._rows = [
             {
                 "id": row.participant_id,
@@ -595,6 +601,18 @@ class ScheduleState(rx.State):
                         start=start,
                         end=end,
                         kind="held",
+                        background=True,
+                    )
+                )
+        for uid, spans in self._booked.items():
+            for start, end in spans:
+                events.append(
+                    calendar_event(
+                        event_id=f"b-{uid}-{start}",
+                        title=f"{names.get(int(uid), '')}: {tr('Booked in Planner')}",
+                        start=start,
+                        end=end,
+                        kind="booked",
                         background=True,
                     )
                 )
@@ -1044,7 +1062,7 @@ class ScheduleState(rx.State):
                 duration_minutes=int(self.duration),
                 invitation_text=self.invitation_text[:MAX_TEXT],
                 slots=slots,
-                link=routes.booking_url("https://planner.example", "..."),
+                link=routes.booking_url(get_settings().base_url, "…"),
                 expires_at=utcnow() + timedelta(days=scheduling.INVITATION_DAYS),
                 subject=self.invitation_subject[:MAX_SUBJECT],
             )

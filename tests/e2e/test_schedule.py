@@ -172,6 +172,23 @@ def test_from_the_candidate_list_to_sent_invitations(page: Page, sign_in, db):
         assert interview.status == "open" and interview.capacity == 1
 
 
+def test_the_wizard_speaks_the_recruiters_language(page: Page, sign_in, staff_locale):
+    staff_locale("mads.jensen@demo.example", "da")
+    sign_in("mads.jensen@demo.example", start="/candidates")
+    expect(page.get_by_role("heading", name="Kandidater", level=1)).to_be_visible()
+    page.get_by_role("checkbox", name="Freja Nielsen", exact=True).click()
+    expect(page.get_by_text("1 kandidater valgt")).to_be_visible()
+    page.get_by_role("link", name="Planlæg samtale").click()
+    expect(page.get_by_role("heading", name="Planlæg samtale", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Kandidater og stilling", level=2)).to_be_visible()
+    page.get_by_role("button", name="Næste", exact=True).click()
+    expect(page.get_by_role("heading", name="Samtale", level=2)).to_be_focused()
+    expect(page.get_by_label("Titel")).to_have_value("Samtale")
+    page.get_by_role("button", name="Næste", exact=True).click()
+    expect(page.get_by_role("heading", name="Foreslåede tidspunkter")).to_be_visible()
+    expect(page.get_by_text("Tilgængelighed ukendt: Mads Jensen").first).to_be_visible()
+
+
 def test_a_double_click_on_send_makes_one_interview_and_one_mail_each(page: Page, sign_in, db):
     _open_wizard_from_list(page, sign_in, "Freja Nielsen", "Nora Hansen")
     _next(page, "Interview")

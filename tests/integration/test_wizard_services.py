@@ -237,3 +237,44 @@ def test_a_group_session_is_booked_by_as_many_candidates_as_it_has_seats(session
         session=session, actor=actor, interview_id=interview.id
     )
     assert (detail.slots[0].booked, detail.slots[0].capacity) == (2, 2)
+
+
+def test_a_booked_interview_is_booked_in_the_grid_and_no_longer_held(session):
+    _account, actor, people = _team(session)
+    interview = scheduling.create_interview(
+        session=session, actor=actor, data=_data(actor), now=NOW
+    )
+    token = scheduling.invite_candidates(
+        session=session,
+        actor=actor,
+        interview_id=interview.id,
+        candidate_ids=[people[0].id],
+        now=NOW,
+    )[people[0].id]
+    slot_id = session.exec(select(OfferedSlot.id)).one()
+    assert booking.book(session=session, token=token, slot_id=slot_id, now=NOW).outcome is (
+        Outcome.BOOKED
+    )
+    first_day = MONDAY_10.replace(hour=0, minute=0)
+    found = availability.wizard_availability(
+        session=session,
+        actor=actor,
+        participant_ids=[actor.user_id],
+        duration_minutes=45,
+        buffer_minutes=15,
+        first_day=first_day,
+        days=1,
+        grid_start=first_day,
+        grid_days=1,
+        now=NOW,
+        limit=100,
+    )
+    end = MONDAY_10 + timedelta(minutes=45)
+    assert found.booked == {actor.user_id: [(MONDAY_10, end)]}
+    assert found.held == {}
+    # The buffer keeps suggestions 15 minutes clear of the booked interview.
+    assert all(
+        s.end <= MONDAY_10 - timedelta(minutes=15) or s.start >= end + timedelta(minutes=15)
+        for s in found.suggestions
+    )
+    assert found.suggestions

@@ -43,6 +43,8 @@ MAX_SUBJECT = 200
 MAX_TEXT = 4000
 MAX_CAPACITY = 50
 MAX_OFFERED = 40
+# Text beyond a limit is kept (the counter turns red and Next refuses it) up to this much more.
+OVER_LIMIT = 1000
 REFRESH_DELAY_SECONDS = 0.05
 DAY_START, DAY_END = 7 * 60, 21 * 60  # the part of a day the participant rows show
 
@@ -384,7 +386,7 @@ class ScheduleState(rx.State):
 
     @rx.event
     def set_title(self, value: str):
-        self.title = value
+        self.title = value[: MAX_TITLE + OVER_LIMIT]
 
     @rx.event
     def set_duration(self, value: str):
@@ -798,11 +800,11 @@ class ScheduleState(rx.State):
 
     @rx.event
     def set_custom_date(self, value: str):
-        self.custom_date = value
+        self.custom_date = value[:10]
 
     @rx.event
     def set_custom_time(self, value: str):
-        self.custom_time = value
+        self.custom_time = value[:8]
 
     @rx.event
     async def propose_typed_time(self):
@@ -932,11 +934,11 @@ class ScheduleState(rx.State):
 
     @rx.event
     def set_new_place_name(self, value: str):
-        self.new_place_name = value
+        self.new_place_name = value[: 200 + OVER_LIMIT]
 
     @rx.event
     def set_new_place_address(self, value: str):
-        self.new_place_address = value
+        self.new_place_address = value[: 500 + OVER_LIMIT]
 
     @rx.event
     async def add_place(self):
@@ -1021,14 +1023,14 @@ class ScheduleState(rx.State):
 
     @rx.event
     async def set_invitation_subject(self, value: str):
-        self.invitation_subject = value
+        self.invitation_subject = value[: MAX_SUBJECT + OVER_LIMIT]
         actor = await self._actor()
         if actor is not None:
             self._fill_previews(actor)
 
     @rx.event
     async def set_invitation_text(self, value: str):
-        self.invitation_text = value
+        self.invitation_text = value[: MAX_TEXT + OVER_LIMIT]
         actor = await self._actor()
         if actor is not None:
             self._fill_previews(actor)

@@ -67,6 +67,10 @@ def _next(page: Page, heading: str) -> None:
 
 def _open_wizard_from_list(page: Page, sign_in, *names: str) -> None:
     sign_in("mads.jensen@demo.example", start="/candidates")
+    # Signed in (whichever page the sign-in landed on), then the candidate list.
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    if not re.search(r"/candidates/?$", page.url):
+        page.goto("/candidates")
     expect(page.get_by_role("heading", name="Candidates", level=1)).to_be_visible()
     for name in names:
         page.get_by_role("checkbox", name=name, exact=True).click()

@@ -8,6 +8,7 @@ import asyncio
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -555,7 +556,7 @@ class ScheduleState(rx.State):
                         key=i,
                         start=s.start.isoformat(),
                         end=s.end.isoformat(),
-                        label=format_time_range(
+                        label=_time_range(
                             s.start, s.end, locale=actor.locale, time_zone=actor.time_zone
                         ),
                         note=_suggestion_note(tr, s.unknown, s.tentative),
@@ -667,9 +668,7 @@ class ScheduleState(rx.State):
                     continue
                 left = (begin - day_start).total_seconds() / span * 100
                 width = (finish - begin).total_seconds() / span * 100
-                when = format_time_range(
-                    begin, finish, locale=actor.locale, time_zone=actor.time_zone
-                )
+                when = _time_range(begin, finish, locale=actor.locale, time_zone=actor.time_zone)
                 segments.append(
                     GridSegment(
                         left=f"{left:.3f}%",
@@ -1165,9 +1164,15 @@ class ScheduleState(rx.State):
         return rx.redirect(routes.CALENDAR)
 
 
+@lru_cache(maxsize=4096)
+def _time_range(start: datetime, end: datetime, *, locale: str, time_zone: str) -> str:
+    """format_time_range, remembered: the grid labels the same stretches on every change."""
+    return format_time_range(start, end, locale=locale, time_zone=time_zone)
+
+
 def _when_label(actor: Actor, start: datetime, end: datetime) -> str:
     day = format_weekday_date(start, locale=actor.locale, time_zone=actor.time_zone)
-    hours = format_time_range(start, end, locale=actor.locale, time_zone=actor.time_zone)
+    hours = _time_range(start, end, locale=actor.locale, time_zone=actor.time_zone)
     return f"{day}, {hours}"
 
 
@@ -1235,7 +1240,7 @@ def _candidate_notes(
                 tr(
                     "{name}: {time} ({zone})",
                     name=name,
-                    time=format_time_range(start, end, locale=locale, time_zone=zone),
+                    time=_time_range(start, end, locale=locale, time_zone=zone),
                     zone=zone_name(start, locale=locale, time_zone=zone),
                 )
             )

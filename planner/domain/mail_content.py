@@ -156,10 +156,13 @@ def interview_invitation(
     job_title: str = "",
     place: str = "",
     online: bool = False,
+    subject: str = "",
 ) -> MailContent:
     """Candidate: choose a time through your personal link (`expires_at`, UTC: when the
     link stops working). The job is named when the interview is for one, and where it
-    happens: the address, or an online meeting whose link comes with the confirmation."""
+    happens: the address, or an online meeting whose link comes with the confirmation.
+    `subject` is the recruiter's own subject line (used as written in every language);
+    empty: the standard one."""
     tr = reader.tr
     blocks: list[Block] = [
         Paragraph(tr("Hello {name},", name=reader.name)),
@@ -220,7 +223,7 @@ def interview_invitation(
         )
     )
     return MailContent(
-        subject=tr("Choose a time for your interview: {title}", title=title),
+        subject=subject.strip() or tr("Choose a time for your interview: {title}", title=title),
         blocks=tuple(blocks),
         footer=_footer(reader, account_name),
         lang=reader.locale,

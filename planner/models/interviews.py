@@ -30,6 +30,9 @@ class Interview(SQLModel, table=True):
         CheckConstraint("capacity >= 1", name="capacity_positive"),
         CheckConstraint("location_id IS NULL OR meeting_kind = 'none'", name="one_place"),
         CheckConstraint("ics_sequence >= 0", name="sequence_positive"),
+        # The wizard's submit key: a double click, a second tab or a retried request that
+        # carries the same key finds the interview the first one made instead of a second.
+        UniqueConstraint("account_id", "submit_key", name="uq_interview_submit_key"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -46,6 +49,9 @@ class Interview(SQLModel, table=True):
     capacity: int = Field(default=1)
     status: str = Field(default=InterviewStatus.DRAFT.value, max_length=10)
     invitation_text: str = Field(default="", max_length=10000)
+    # The candidates' mail subject; empty: the standard subject in each candidate's language.
+    invitation_subject: str = Field(default="", max_length=200)
+    submit_key: str | None = Field(default=None, max_length=64)
     ics_uid: str = Field(max_length=255, unique=True)
     ics_sequence: int = Field(default=0)
     created_by_id: int | None = Field(

@@ -64,6 +64,8 @@ class Location(SQLModel, table=True):
     name: str = Field(max_length=200)
     address: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Archived locations are no longer offered; interviews that use them keep the address.
+    archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class PreviousAppointment(SQLModel, table=True):

@@ -1,14 +1,23 @@
-"""The candidate list."""
+"""The candidate list: filter by job, search, select some and schedule an interview."""
 
 import reflex as rx
 
-from planner import routes
+from planner.components.i18n import tx
 from planner.components.layout import empty_state, loading, page_shell, table_caption
 from planner.state.candidates import CandidatesState, CandidateView
+
+S = CandidatesState
 
 
 def _row(candidate: CandidateView) -> rx.Component:
     return rx.table.row(
+        rx.table.cell(
+            rx.checkbox(
+                checked=S.selected.contains(candidate.key),
+                on_change=lambda _value: S.toggle(candidate.key),
+                aria_label=candidate.name,
+            )
+        ),
         rx.table.row_header_cell(rx.link(candidate.name, href=candidate.href)),
         rx.table.cell(candidate.email),
         rx.table.cell(candidate.phone, white_space="nowrap"),
@@ -20,52 +29,77 @@ def _row(candidate: CandidateView) -> rx.Component:
 
 def _table() -> rx.Component:
     return rx.table.root(
-        table_caption("Candidates"),
+        table_caption(tx("Candidates")),
         rx.table.header(
             rx.table.row(
-                *[
-                    rx.table.column_header_cell(label)
-                    for label in ("Name", "E-mail", "Phone", "Job", "Language", "Time zone")
-                ]
+                rx.table.column_header_cell(
+                    rx.checkbox(
+                        checked=(S.rows.length() > 0) & (S.selected.length() == S.rows.length()),
+                        on_change=S.toggle_all,
+                        aria_label=tx("Select all shown candidates"),
+                    )
+                ),
+                rx.table.column_header_cell(tx("Name")),
+                rx.table.column_header_cell(tx("E-mail")),
+                rx.table.column_header_cell(tx("Phone")),
+                rx.table.column_header_cell(tx("Job")),
+                rx.table.column_header_cell(tx("Language")),
+                rx.table.column_header_cell(tx("Time zone")),
             )
         ),
-        rx.table.body(rx.foreach(CandidatesState.rows, _row)),
+        rx.table.body(rx.foreach(S.rows, _row)),
         variant="surface",
         width="100%",
     )
 
 
+def _filters() -> rx.Component:
+    return rx.flex(
+        rx.select.root(
+            rx.select.trigger(aria_label=tx("Job")),
+            rx.select.content(
+                rx.select.item(tx("All jobs"), value="all"),
+                rx.foreach(S.jobs, lambda j: rx.select.item(j.title, value=j.key)),
+            ),
+            value=S.job,
+            on_change=S.set_job,
+        ),
+        rx.input(
+            placeholder=tx("Search by name or e-mail"),
+            value=S.search,
+            on_change=S.set_search.debounce(250),
+            aria_label=tx("Search candidates"),
+            width="100%",
+            max_width="360px",
+        ),
+        rx.spacer(),
+        rx.text(S.selected_count_text, size="2", aria_live="polite"),
+        rx.link(rx.button(tx("Schedule interview")), href=S.schedule_href),
+        width="100%",
+        wrap="wrap",
+        gap="3",
+        align="center",
+    )
+
+
 def candidates_page() -> rx.Component:
     return page_shell(
-        "Candidates",
+        tx("Candidates"),
         rx.cond(
-            CandidatesState.loaded,
+            S.loaded,
             rx.cond(
-                CandidatesState.total == 0,
+                S.total == 0,
                 empty_state(
-                    "No candidates yet",
-                    "Candidates arrive from your applicant tracking system.",
+                    tx("No candidates yet"),
+                    tx("Candidates arrive from your applicant tracking system."),
                 ),
                 rx.vstack(
-                    rx.hstack(
-                        rx.input(
-                            placeholder="Search by name or e-mail",
-                            value=CandidatesState.search,
-                            on_change=CandidatesState.set_search.debounce(250),
-                            aria_label="Search candidates",
-                            width="100%",
-                            max_width="360px",
-                        ),
-                        rx.spacer(),
-                        rx.link(rx.button("Schedule interview"), href=routes.SCHEDULE),
-                        width="100%",
-                        wrap="wrap",
-                    ),
+                    _filters(),
                     rx.cond(
-                        CandidatesState.rows.length() == 0,
+                        S.rows.length() == 0,
                         empty_state(
-                            "No candidates match your search",
-                            "Try part of a name or an e-mail address.",
+                            tx("No candidates match your search"),
+                            tx("Try part of a name or an e-mail address."),
                         ),
                         rx.box(_table(), width="100%", overflow_x="auto"),
                     ),

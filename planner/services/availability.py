@@ -2,7 +2,7 @@
 hours, cached busy times of synced calendars, and interviews already booked."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
@@ -234,3 +234,153 @@ def free_busy(
         return list(free_busy_grid(participants, window, now=now))
     except SchedulingInputError as exc:
         raise InvalidInput(exc.field, exc.message) from None
+
+
+# --- the invite wizard (branch wizard): held times, suggestions and grid in one answer ---
+
+
+def held_times(
+    *, session: Session, actor: Actor, participant_ids: list[int], window: TimeInterval
+) -> dict[int, list[tuple[datetime, datetime]]]:
+    """Per participant id, the times (UTC start, end) offered to candidates in the account's
+    open interviews they take part in and not booked yet: held for those interviews, so the
+    wizard does not offer the same person the same time twice. Booked times are not here:
+    they are busy already."""
+    from planner.domain.vocabulary import InterviewStatus
+    from planner.models import Interview
+
+    booked = select(Booking.slot_id).where(Booking.status == BookingStatus.ACTIVE.value)
+    held: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for user_id, start, end in session.exec(
+        select(InterviewParticipant.staff_user_id, OfferedSlot.start_at, OfferedSlot.end_at)
+        .join(OfferedSlot, col(OfferedSlot.interview_id) == InterviewParticipant.interview_id)
+        .join(Interview, col(Interview.id) == OfferedSlot.interview_id)
+        .where(
+            col(InterviewParticipant.staff_user_id).in_(participant_ids),
+            InterviewParticipant.account_id == actor.account_id,
+            Interview.status == InterviewStatus.OPEN.value,
+            OfferedSlot.status == SlotStatus.OFFERED.value,
+            col(OfferedSlot.id).not_in(booked),
+            OfferedSlot.start_at < window.end,
+            OfferedSlot.end_at > window.start,
+        )
+        .distinct()
+        .order_by(col(OfferedSlot.start_at))
+    ).all():
+        held[user_id].append((start, end))
+    return dict(held)
+
+
+def booked_times(
+    *, session: Session, actor: Actor, participant_ids: list[int], window: TimeInterval
+) -> dict[int, list[tuple[datetime, datetime]]]:
+    """Per participant id, the times (UTC start, end) of interviews booked in Planner for
+    them in the window (what the grid marks as booked, beside their calendar's busy time)."""
+    booked: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for user_id, start, end in session.exec(
+        select(InterviewParticipant.staff_user_id, OfferedSlot.start_at, OfferedSlot.end_at)
+        .join(OfferedSlot, col(OfferedSlot.interview_id) == InterviewParticipant.interview_id)
+        .join(Booking, col(Booking.slot_id) == OfferedSlot.id)
+        .where(
+            col(InterviewParticipant.staff_user_id).in_(participant_ids),
+            InterviewParticipant.account_id == actor.account_id,
+            Booking.status == BookingStatus.ACTIVE.value,
+            OfferedSlot.status == SlotStatus.OFFERED.value,
+            OfferedSlot.start_at < window.end,
+            OfferedSlot.end_at > window.start,
+        )
+        .distinct()
+        .order_by(col(OfferedSlot.start_at))
+    ).all():
+        booked[user_id].append((start, end))
+    return dict(booked)
+
+
+@dataclass(frozen=True)
+class WizardAvailability:
+    """What the wizard shows for a participant set: ranked suggestions, each participant's
+    grid row over the shown window, times held by other open interviews and booked in
+    Planner (per participant id, UTC start and end), and names."""
+
+    suggestions: list[Suggestion]
+    rows: list[ParticipantFreeBusy]
+    held: dict[int, list[tuple[datetime, datetime]]]
+    booked: dict[int, list[tuple[datetime, datetime]]]
+    names: dict[int, str]
+
+
+def wizard_availability(
+    *,
+    session: Session,
+    actor: Actor,
+    participant_ids: list[int],
+    duration_minutes: int,
+    buffer_minutes: int,
+    first_day: datetime,
+    days: int,
+    grid_start: datetime,
+    grid_days: int,
+    now: datetime,
+    minimum_notice_hours: int = 12,
+    limit: int = 20,
+) -> WizardAvailability:
+    """Suggestions between `first_day` and `first_day + days` (UTC instants; at most 31 days)
+    and the grid rows for `grid_start` + `grid_days`, read in one pass.
+
+    Times offered to the participants in other open interviews count as held: they are kept
+    clear like busy time (with the buffers), so they are not suggested again; a recruiter can
+    still offer one by hand after the warning. Raises InvalidInput for a bad participant set,
+    duration, buffer or range."""
+    if not 1 <= days <= 31:
+        raise InvalidInput("days", "must be between 1 and 31")
+    if not 1 <= grid_days <= 31:
+        raise InvalidInput("grid_days", "must be between 1 and 31")
+    if not 0 <= buffer_minutes <= 120:
+        raise InvalidInput("buffer_minutes", "must be between 0 and 120")
+    search = TimeInterval(first_day, first_day + timedelta(days=days))
+    grid = TimeInterval(grid_start, grid_start + timedelta(days=grid_days))
+    window = TimeInterval(min(search.start, grid.start, now), max(search.end, grid.end))
+    try:
+        request = SlotRequest(
+            duration=timedelta(minutes=duration_minutes),
+            granularity=timedelta(minutes=15),
+            buffer_before=timedelta(minutes=buffer_minutes),
+            buffer_after=timedelta(minutes=buffer_minutes),
+            minimum_notice=timedelta(hours=minimum_notice_hours),
+            horizon=max(search.end - now, timedelta(minutes=1)),
+            search_window=search,
+            limit=limit,
+            align_time_zone=actor.time_zone,
+        )
+        participants, names = _participants(session, actor, participant_ids, window)
+        held = held_times(session=session, actor=actor, participant_ids=list(names), window=window)
+        with_held = [
+            replace(
+                p,
+                interviews=p.interviews
+                + tuple(TimeInterval(s, e) for s, e in held.get(p.participant_id, ())),
+            )
+            for p in participants
+        ]
+        found = find_suggestions(with_held, request, now=now) if search.end > now else ()
+        rows = list(free_busy_grid(participants, grid, now=now))
+        booked = booked_times(
+            session=session, actor=actor, participant_ids=list(names), window=grid
+        )
+    except SchedulingInputError as exc:
+        raise InvalidInput(exc.field, exc.message) from None
+    return WizardAvailability(
+        suggestions=[
+            Suggestion(
+                start=s.start,
+                end=s.end,
+                unknown=[names[i] for i in s.unknown_participants],
+                tentative=[names[i] for i in s.tentative_participants],
+            )
+            for s in found
+        ],
+        rows=rows,
+        held=held,
+        booked=booked,
+        names=names,
+    )

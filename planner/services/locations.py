@@ -1,4 +1,4 @@
-"""The account's interview locations; any staff user may add or remove them."""
+"""The account's interview locations; any staff user may add or archive them."""
 
 from typing import Any
 
@@ -6,7 +6,9 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from planner.models import Location
+from planner.domain.vocabulary import InterviewStatus
+from planner.models import Interview, Location
+from planner.models.base import utcnow
 from planner.services.actor import Actor, owned
 from planner.services.errors import InvalidInput
 from planner.services.shapes import LocationInput, LocationRow, parse
@@ -18,10 +20,10 @@ def _row(location: Location) -> LocationRow:
 
 
 def list_locations(*, session: Session, actor: Actor) -> list[LocationRow]:
-    """The account's locations by name."""
+    """The account's locations in use (not archived) by name."""
     rows = session.exec(
         select(Location)
-        .where(Location.account_id == actor.account_id)
+        .where(Location.account_id == actor.account_id, Location.archived_at == None)  # noqa: E711
         .order_by(func.lower(Location.name))
     ).all()
     return [_row(location) for location in rows]
@@ -35,8 +37,32 @@ def get_location(*, session: Session, actor: Actor, location_id: int) -> Locatio
 def add_location(
     *, session: Session, actor: Actor, data: LocationInput | dict[str, Any]
 ) -> LocationRow:
-    """Add a location; names are unique within the account."""
+    """Add a location; names are unique within the account.
+
+    Adding the name of an archived location brings that location back with the given
+    address. Raises InvalidInput on `name` for an empty name or one already in use."""
     values = parse(LocationInput, data)
+    if not values.name:
+        raise InvalidInput("name", "enter a name")
+    archived = session.exec(
+        select(Location).where(
+            Location.account_id == actor.account_id,
+            func.lower(Location.name) == values.name.lower(),
+            Location.archived_at != None,  # noqa: E711
+        )
+    ).first()
+    if archived is not None:
+        archived.name, archived.address, archived.archived_at = values.name, values.address, None
+        session.commit()
+        return _row(archived)
+    taken = session.exec(
+        select(Location.id).where(
+            Location.account_id == actor.account_id,
+            func.lower(Location.name) == values.name.lower(),
+        )
+    ).first()
+    if taken is not None:
+        raise InvalidInput("name", "a location with this name already exists")
     location = Location(account_id=actor.account_id, **values.model_dump())
     session.add(location)
     try:
@@ -62,8 +88,26 @@ def update_location(
     return _row(location)
 
 
+def location_uses(*, session: Session, actor: Actor, location_id: int) -> int:
+    """How many interviews that are not cancelled use the location (what an archive
+    confirmation names); NotFound for another account's id."""
+    owned(actor, session.get(Location, location_id), "Location")
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(Interview)
+            .where(
+                Interview.location_id == location_id,
+                Interview.status != InterviewStatus.CANCELLED.value,
+            )
+        ).one()
+    )
+
+
 def remove_location(*, session: Session, actor: Actor, location_id: int) -> None:
-    """Remove a location; interviews that used it keep their time but lose the place."""
+    """Archive a location: it is no longer offered, and interviews that use it keep their
+    place and address. Archiving an archived location changes nothing."""
     location = owned(actor, session.get(Location, location_id), "Location")
-    session.delete(location)
-    session.commit()
+    if location.archived_at is None:
+        location.archived_at = utcnow()
+        session.commit()

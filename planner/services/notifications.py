@@ -492,6 +492,7 @@ def queue_interview_invitation(*, session: Session, invitation_id: int, link: st
             job_title=_job_title(session, interview),
             place=_place(session, interview),
             online=interview.meeting_kind != MeetingKind.NONE.value,
+            subject=interview.invitation_subject,
         ),
     )
     return _record_all(session, [mail])

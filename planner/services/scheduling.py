@@ -2,10 +2,12 @@
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from planner import routes
@@ -105,11 +107,9 @@ def _check_slot_times(starts: list[datetime], now: datetime) -> None:
             raise InvalidInput("slots", f"{start.isoformat()} is more than a year ahead")
 
 
-def create_interview(
-    *, session: Session, actor: Actor, data: InterviewInput | dict[str, Any], now: datetime
-) -> InterviewDetail:
-    """Create an interview with its participants and offered slots (no invitations yet)."""
-    values = parse(InterviewInput, data)
+def _create_interview_rows(
+    session: Session, actor: Actor, values: InterviewInput, now: datetime, submit_key: str | None
+) -> Interview:
     organiser_id = values.organiser_id or actor.user_id
     participant_ids = list(dict.fromkeys([organiser_id, *values.participant_ids]))
     _check_staff(session, actor, participant_ids, "participant_ids")
@@ -123,6 +123,8 @@ def create_interview(
         location = session.get(Location, values.location_id)
         if location is None or location.account_id != actor.account_id:
             raise InvalidInput("location_id", "no such location in this account")
+        if location.archived_at is not None:
+            raise InvalidInput("location_id", "this location is archived")
     if values.meeting_kind not in available_meeting_kinds(synced_providers(session, organiser_id)):
         raise InvalidInput(
             "meeting_kind",
@@ -143,6 +145,8 @@ def create_interview(
         capacity=values.capacity,
         status=InterviewStatus.DRAFT.value,
         invitation_text=values.invitation_text,
+        invitation_subject=values.invitation_subject,
+        submit_key=submit_key,
         ics_uid=f"{new_token()}@planner",
         created_by_id=actor.user_id,
         created_at=now,
@@ -158,9 +162,100 @@ def create_interview(
     )
     for start in sorted(starts):
         _add_slot(session, interview, start)
+    return interview
+
+
+def create_interview(
+    *, session: Session, actor: Actor, data: InterviewInput | dict[str, Any], now: datetime
+) -> InterviewDetail:
+    """Create an interview with its participants and offered slots (no invitations yet)."""
+    values = parse(InterviewInput, data)
+    interview = _create_interview_rows(session, actor, values, now, None)
     session.commit()
+    assert interview.id is not None
     log.info("interview %s created by %s", interview.id, actor.user_id)
     return get_interview_detail(session=session, actor=actor, interview_id=interview.id)
+
+
+@dataclass(frozen=True)
+class SentInterview:
+    """What one wizard submit made: the interview and how many candidates were invited.
+    `repeated` is true when the submit key had already been used (nothing new was sent)."""
+
+    interview_id: int
+    invited: int
+    offered: int
+    repeated: bool
+
+
+def _sent(session: Session, interview_id: int, *, repeated: bool) -> SentInterview:
+    invited = session.exec(
+        select(func.count())
+        .select_from(CandidateInvitation)
+        .where(CandidateInvitation.interview_id == interview_id)
+    ).one()
+    offered = session.exec(
+        select(func.count())
+        .select_from(OfferedSlot)
+        .where(OfferedSlot.interview_id == interview_id)
+    ).one()
+    return SentInterview(interview_id, int(invited), int(offered), repeated)
+
+
+def _by_submit_key(session: Session, actor: Actor, submit_key: str) -> int | None:
+    return session.exec(
+        select(Interview.id).where(
+            Interview.account_id == actor.account_id, Interview.submit_key == submit_key
+        )
+    ).first()
+
+
+def send_invitations(
+    *,
+    session: Session,
+    actor: Actor,
+    data: InterviewInput | dict[str, Any],
+    candidate_ids: list[int],
+    submit_key: str,
+    now: datetime,
+) -> SentInterview:
+    """The wizard's send: create the interview with its offered slots and invite the
+    candidates, in one transaction, exactly once per `submit_key` (16-64 characters the
+    form made when it opened).
+
+    The key is held by a unique constraint on (account, submit_key): a double click, a
+    second tab or a retried request with the same key gets the first submit's interview
+    back (`repeated=True`) and queues no second mail, also when both arrive at once.
+    Raises InvalidInput as create_interview and invite_candidates do."""
+    if not 16 <= len(submit_key) <= 64 or not submit_key.isascii():
+        raise InvalidInput("submit_key", "expected the form's key (16-64 characters)")
+    values = parse(InterviewInput, data)
+    begin_write(session)
+    existing = _by_submit_key(session, actor, submit_key)
+    if existing is not None:
+        session.rollback()
+        return _sent(session, existing, repeated=True)
+    try:
+        interview = _create_interview_rows(session, actor, values, now, submit_key)
+    except IntegrityError:
+        # Another request with the same key committed between our check and our insert.
+        session.rollback()
+        existing = _by_submit_key(session, actor, submit_key)
+        if existing is None:
+            raise
+        return _sent(session, existing, repeated=True)
+    except InvalidInput:
+        session.rollback()
+        raise
+    assert interview.id is not None
+    try:
+        _invite_rows(session, actor, interview, candidate_ids, now, INVITATION_DAYS)
+    except InvalidInput:
+        session.rollback()
+        raise
+    session.commit()
+    log.info("interview %s sent by %s", interview.id, actor.user_id)
+    return _sent(session, interview.id, repeated=False)
 
 
 def add_slots(
@@ -238,6 +333,22 @@ def invite_candidates(
 
     Inviting a candidate again gives them a new link (the old one stops working)."""
     interview = owned(actor, session.get(Interview, interview_id), "Interview")
+    tokens = _invite_rows(session, actor, interview, candidate_ids, now, valid_days)
+    session.commit()
+    log.info("interview %s: %d candidates invited", interview_id, len(tokens))
+    return tokens
+
+
+def _invite_rows(
+    session: Session,
+    actor: Actor,
+    interview: Interview,
+    candidate_ids: list[int],
+    now: datetime,
+    valid_days: int,
+) -> dict[int, str]:
+    interview_id = interview.id
+    assert interview_id is not None
     if interview.status == InterviewStatus.CANCELLED.value:
         raise InvalidInput("interview_id", "the interview is cancelled")
     if not candidate_ids:
@@ -299,8 +410,6 @@ def invite_candidates(
         )
         tokens[candidate.id] = token
     interview.status = InterviewStatus.OPEN.value
-    session.commit()
-    log.info("interview %s: %d candidates invited", interview_id, len(tokens))
     return tokens
 
 

@@ -186,6 +186,7 @@ class InterviewInput(_Input):
     capacity: Annotated[int, Field(ge=1, le=500)] = 1
     slots: Annotated[list[AwareDateTime], Field(max_length=200)] = []
     invitation_text: Annotated[str, Field(max_length=10000), AfterValidator(_multiline)] = ""
+    invitation_subject: Annotated[str, Field(max_length=200), AfterValidator(_single_line)] = ""
 
 
 class InterviewDetail(BaseModel):

@@ -267,3 +267,7 @@ def test_no_message_is_in_a_catalogue_twice(locale):
     joined = ["".join(re.findall(r'"((?:[^"\\]|\\.)*)"', found)) for found in ids]
     twice = [message for message, count in Counter(joined).items() if count > 1 and message]
     assert twice == []
+    # Every entry whole: one msgstr per msgid (a line-based merge can drop or pair them wrongly).
+    text = catalogue_path(locale).read_text()
+    assert len(re.findall(r"^msgstr ", text, flags=re.M)) == len(ids)
+    assert len(read_catalogue(locale)) == len(ids) - 1  # the header is msgid ""

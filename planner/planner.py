@@ -24,6 +24,7 @@ from planner.state.connect import ConnectState
 from planner.state.integrations import IntegrationsState
 from planner.state.schedule import ScheduleState
 from planner.state.sent_mail import SentMailState
+from planner.state.session import SessionState
 from planner.state.signin import SignInState
 
 get_settings()  # refuse to start on invalid settings (e.g. a default secret in production)
@@ -72,4 +73,9 @@ app.add_page(
     title="Schedule interview · Planner",
     on_load=ScheduleState.load,
 )
-app.add_page(not_found_page, route="404", title="Page not found · Planner")
+app.add_page(
+    not_found_page,
+    route="404",
+    title="Page not found · Planner",
+    on_load=SessionState.detect_language,
+)

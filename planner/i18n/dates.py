@@ -1,10 +1,17 @@
 """Dates and times as a person reads them: Babel formats, in the person's own time zone."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from babel.dates import format_date, format_interval, format_time, get_timezone_name
+from babel.dates import (
+    format_date,
+    format_interval,
+    format_skeleton,
+    format_time,
+    format_timedelta,
+    get_timezone_name,
+)
 
 from planner.domain.vocabulary import LOCALES
 
@@ -77,3 +84,20 @@ def format_day(at: datetime, *, locale: str, time_zone: str) -> str:
     """A date alone in the long form, e.g. 'December 9, 2026'."""
     _require_aware(at)
     return format_date(at.astimezone(_zone(time_zone)), "long", locale=_locale(locale))
+
+
+def format_day_month(at: datetime, *, locale: str, time_zone: str) -> str:
+    """Day and abbreviated month without the year, e.g. 'Dec 12' / '12. dec.'."""
+    _require_aware(at)
+    zone = _zone(time_zone)
+    return format_skeleton("MMMd", at.astimezone(zone), tzinfo=zone, locale=_locale(locale))
+
+
+def format_ago(at: datetime, now: datetime, *, locale: str) -> str:
+    """How long ago `at` was, relative to `now`, e.g. '12 minutes ago' / 'for 12 minutter siden'
+    (Babel's CLDR relative-time patterns, rounded to the largest unit); a moment in the
+    future counts as one second ago."""
+    _require_aware(at)
+    _require_aware(now)
+    delta = min(at - now, timedelta(seconds=-1))
+    return format_timedelta(delta, add_direction=True, locale=_locale(locale))

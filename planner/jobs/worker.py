@@ -10,7 +10,7 @@ from planner.db import session_scope
 from planner.jobs.calendar import POLL_SECONDS as CALENDAR_POLL_SECONDS
 from planner.jobs.calendar import sweep_outbox, write_calendar_events
 from planner.jobs.mail import POLL_SECONDS, deliver_outbox_mail
-from planner.jobs.sync import poll_calendars
+from planner.jobs.sync import REQUESTED_SECONDS, poll_calendars, poll_requested
 from planner.jobs.webhooks import POLL_SECONDS as WEBHOOK_POLL_SECONDS
 from planner.jobs.webhooks import deliver_webhooks
 from planner.models.base import utcnow
@@ -53,6 +53,7 @@ class WorkerSettings:
         deliver_webhooks,
         write_calendar_events,
         poll_calendars,
+        poll_requested,
         sweep_outbox,
     ]
     cron_jobs = [
@@ -69,6 +70,8 @@ class WorkerSettings:
         # Every minute; each connection is polled when its own interval has passed.
         cron(poll_calendars, second={30}, run_at_startup=True, timeout=900),
         cron(sweep_outbox, second={45}, run_at_startup=True),
+        # "Sync now" requests, within seconds.
+        cron(poll_requested, second=set(REQUESTED_SECONDS), run_at_startup=True, timeout=300),
     ]
     on_startup = startup
     max_tries = 10

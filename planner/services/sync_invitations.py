@@ -26,15 +26,32 @@ class SyncInvitationResult:
 
     sent: list[str] = field(default_factory=list)
     without_email: list[str] = field(default_factory=list)
+    # Sent one within `not_again_within` already (a double click or a second admin).
+    already_sent: list[str] = field(default_factory=list)
+
+
+MAILS = {"invite": "sync_invitation", "reconnect": "sync_reconnect"}
 
 
 def send_sync_invitations(
-    *, session: Session, actor: Actor, user_ids: list[int], now: datetime
+    *,
+    session: Session,
+    actor: Actor,
+    user_ids: list[int],
+    now: datetime,
+    purpose: str = "invite",
+    not_again_within: timedelta | None = None,
 ) -> SyncInvitationResult:
-    """Send (or re-send) the calendar-sync invitation to the chosen staff users. Users
-    without an e-mail address are skipped and named in the result; a re-sent invitation
-    replaces the earlier link."""
+    """Send (or re-send) the calendar-sync invitation to the chosen staff users (admins
+    only); `purpose="reconnect"` sends the "please reconnect" mail instead, with the same
+    kind of fresh connect link. Users without an e-mail address are skipped and named in
+    the result; a re-sent invitation replaces the earlier link. With `not_again_within`,
+    users whose last invitation is younger than that are skipped and named in
+    `already_sent`, so that a double click sends one mail. Raises PermissionDenied,
+    InvalidInput."""
     require_admin(actor)
+    if purpose not in MAILS:
+        raise InvalidInput("purpose", "unknown sync mail")
     wanted = list(dict.fromkeys(user_ids))
     if not wanted:
         raise InvalidInput("user_ids", "choose at least one staff user")
@@ -53,10 +70,23 @@ def send_sync_invitations(
         raise InvalidInput("user_ids", "unknown staff user in this account")
     base_url = get_settings().base_url
     result = SyncInvitationResult()
+    recent: set[int] = set()
+    if not_again_within is not None:
+        recent = set(
+            session.exec(
+                select(SyncInvitation.staff_user_id).where(
+                    col(SyncInvitation.staff_user_id).in_(wanted),
+                    SyncInvitation.sent_at > now - not_again_within,
+                )
+            ).all()
+        )
     for user in users:
         assert user.id is not None
         if not user.email:
             result.without_email.append(user.name)
+            continue
+        if user.id in recent:
+            result.already_sent.append(user.name)
             continue
         session.exec(
             update(SyncInvitation)  # type: ignore[call-overload]
@@ -79,7 +109,7 @@ def send_sync_invitations(
         )
         notifications.request(
             session=session,
-            name="sync_invitation",
+            name=MAILS[purpose],
             account_id=actor.account_id,
             staff_user_id=user.id,
             link=routes.sync_connect_url(base_url, token),
@@ -87,6 +117,10 @@ def send_sync_invitations(
         result.sent.append(user.name)
     session.commit()
     log.info(
-        "sync invitations: %d sent, %d without e-mail", len(result.sent), len(result.without_email)
+        "sync mails (%s): %d sent, %d without e-mail, %d sent just before",
+        purpose,
+        len(result.sent),
+        len(result.without_email),
+        len(result.already_sent),
     )
     return result

@@ -120,7 +120,7 @@ def _user_menu() -> rx.Component:
                 color_scheme="gray",
                 high_contrast=True,
                 size="2",
-                aria_label=tx("User menu"),
+                aria_label=tx("User menu") + ": " + SessionState.user_name,
                 style={"height": "auto", "padding": "4px 8px"},
             )
         ),
@@ -198,7 +198,7 @@ def page_shell(title: str | rx.Var, *children: rx.Component) -> rx.Component:
         min_height="100vh",
         background="var(--gray-2)",
         # Nothing scrolls sideways: long words and addresses wrap instead.
-        style={"overflow_wrap": "anywhere", "max_width": "100vw", "overflow_x": "clip"},
+        style={"overflow_wrap": "anywhere"},
     )
 
 
@@ -240,13 +240,17 @@ def loading() -> rx.Component:
 STACKED_TABLE = {
     PHONE: {
         "& thead": {"display": "none"},
+        # Radix gives the table no height of its own once it is not laid out as a table.
+        "& table": {"height": "auto", "overflow": "visible"},
         "& table, & tbody, & tr, & td, & th": {
             "display": "block",
             "width": "100%",
             "box_sizing": "border-box",
         },
         "& tr": {"border_bottom": "1px solid var(--gray-a5)", "padding": "8px 0"},
-        "& td, & th": {"box_shadow": "none", "padding": "4px 12px"},
+        "& td, & th": {"box_shadow": "none", "padding": "4px 12px", "height": "auto"},
+        # A cell with nothing to say (no provider yet, no problem) takes no room.
+        "& [data-empty='true']": {"display": "none"},
         "& [data-label]::before": {
             "content": "attr(data-label)",
             "display": "block",
@@ -259,10 +263,15 @@ STACKED_TABLE = {
 
 
 def stacked_cell(
-    label: str | rx.Var, *children: rx.Component | rx.Var | str, **props
+    label: str | rx.Var,
+    *children: rx.Component | rx.Var | str,
+    empty: rx.Var | bool = False,
+    **props,
 ) -> rx.Component:
-    """A table cell that names its column when the table is stacked on a phone."""
-    return rx.table.cell(*children, custom_attrs={"data-label": label}, **props)
+    """A table cell that names its column when the table is stacked on a phone; an `empty`
+    one is left out there."""
+    attrs = {"data-label": label, "data-empty": rx.cond(empty, "true", "false")}
+    return rx.table.cell(*children, custom_attrs=attrs, **props)
 
 
 def own_language_name(code: str) -> str:

@@ -6,6 +6,7 @@ import reflex as rx
 from planner.components.i18n import tx
 from planner.components.layout import (
     STACKED_TABLE,
+    VISUALLY_HIDDEN,
     empty_state,
     loading,
     page_shell,
@@ -45,11 +46,12 @@ def _sync_badge(row: SyncRowView) -> rx.Component:
 
 
 def _last_sync(row: SyncRowView) -> rx.Component:
+    """ "12 minutes ago", with the exact time on hover (title) and for screen readers."""
     return rx.cond(
         row.last_sync_exact != "",
-        rx.tooltip(
-            rx.el.time(row.last_sync, title=row.last_sync_exact, tab_index=0),
-            content=row.last_sync_exact,
+        rx.el.span(
+            rx.el.time(row.last_sync, title=row.last_sync_exact),
+            rx.el.span(" (", row.last_sync_exact, ")", style=VISUALLY_HIDDEN),
         ),
         rx.text(row.last_sync, as_="span"),
     )
@@ -111,13 +113,23 @@ def _row(row: SyncRowView) -> rx.Component:
                 rx.cond(
                     row.has_email,
                     rx.text(row.email, size="1", color_scheme="gray"),
-                    rx.tooltip(
+                    rx.el.span(
                         rx.badge(
-                            tx("No e-mail"), color_scheme="amber", variant="outline", tab_index=0
+                            tx("No e-mail"),
+                            color_scheme="amber",
+                            variant="outline",
+                            title=tx(
+                                "Without an e-mail address this user cannot be invited to sync "
+                                "a calendar or receive mail."
+                            ),
                         ),
-                        content=tx(
-                            "Without an e-mail address this user cannot be invited to sync a "
-                            "calendar or receive mail."
+                        rx.el.span(
+                            " ",
+                            tx(
+                                "Without an e-mail address this user cannot be invited to sync "
+                                "a calendar or receive mail."
+                            ),
+                            style=VISUALLY_HIDDEN,
                         ),
                     ),
                 ),
@@ -126,15 +138,20 @@ def _row(row: SyncRowView) -> rx.Component:
                 align="start",
             ),
         ),
-        stacked_cell(tx("Provider"), row.provider),
+        stacked_cell(tx("Provider"), row.provider, empty=row.provider == ""),
         stacked_cell(tx("Status"), _sync_badge(row)),
-        stacked_cell(tx("Last successful sync"), _last_sync(row)),
+        stacked_cell(tx("Last successful sync"), _last_sync(row), empty=row.last_sync == ""),
         stacked_cell(
             tx("Problem"),
             rx.text(row.problem, size="2"),
+            empty=row.problem == "",
             max_width="320px",
         ),
-        stacked_cell(tx("Actions"), _row_actions(row)),
+        stacked_cell(
+            tx("Actions"),
+            _row_actions(row),
+            empty=~(row.can_sync | row.can_reconnect | row.can_invite),
+        ),
     )
 
 

@@ -29,6 +29,7 @@ def _entry(entry: EntryView) -> rx.Component:
             width="100%",
             align="center",
             spacing="3",
+            wrap="wrap",
         ),
         on_click=S.open_entry(entry.key),
         type="button",

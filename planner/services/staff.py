@@ -7,6 +7,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from planner.db import begin_write
 from planner.domain.sync_status import sync_status
 from planner.domain.vocabulary import LOCALES, Role
 from planner.models import CalendarConnection, StaffUser, SyncInvitation
@@ -140,6 +141,7 @@ def set_own_language(*, session: Session, actor: Actor, locale: str) -> str:
     planner.domain.vocabulary.LOCALES); returns it. Raises InvalidInput for another value."""
     if locale not in LOCALES:
         raise InvalidInput("locale", "choose one of Planner's languages")
+    begin_write(session)
     user = owned(actor, session.get(StaffUser, actor.user_id), "Staff user")
     user.locale = locale
     session.add(user)

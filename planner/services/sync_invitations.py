@@ -8,6 +8,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from planner import routes
+from planner.db import begin_write
 from planner.domain.tokens import hash_token, new_token
 from planner.models import StaffUser, SyncInvitation
 from planner.services import notifications
@@ -57,6 +58,7 @@ def send_sync_invitations(
         raise InvalidInput("user_ids", "choose at least one staff user")
     if len(wanted) > MAX_PER_REQUEST:
         raise InvalidInput("user_ids", f"at most {MAX_PER_REQUEST} at a time")
+    begin_write(session)
     users = session.exec(
         select(StaffUser)
         .where(
@@ -67,6 +69,7 @@ def send_sync_invitations(
         .order_by(StaffUser.name)
     ).all()
     if len(users) != len(wanted):
+        session.rollback()
         raise InvalidInput("user_ids", "unknown staff user in this account")
     base_url = get_settings().base_url
     result = SyncInvitationResult()

@@ -37,7 +37,7 @@ SORTS = {
     "last_sync": ("last_sync", False),
     "last_sync_oldest": ("last_sync", True),
 }
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 # How often a page with a pending "Sync now" looks for its result, and for how long.
 WATCH_SECONDS = 2.0
 WATCH_LIMIT = timedelta(minutes=3)

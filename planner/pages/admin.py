@@ -33,14 +33,15 @@ def _sync_badge(row: SyncRowView) -> rx.Component:
             tx("Syncing…"),
             color_scheme="blue",
             variant="soft",
+            high_contrast=True,
         ),
         rx.match(
             row.sync_status,
             *[
-                (status, rx.badge(row.status_label, color_scheme=colour))
+                (status, rx.badge(row.status_label, color_scheme=colour, high_contrast=True))
                 for status, colour in SYNC_COLOURS.items()
             ],
-            rx.badge(row.status_label),
+            rx.badge(row.status_label, high_contrast=True),
         ),
     )
 
@@ -118,6 +119,7 @@ def _row(row: SyncRowView) -> rx.Component:
                             tx("No e-mail"),
                             color_scheme="amber",
                             variant="outline",
+                            high_contrast=True,
                             title=tx(
                                 "Without an e-mail address this user cannot be invited to sync "
                                 "a calendar or receive mail."

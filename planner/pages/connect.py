@@ -114,11 +114,17 @@ def _connection(row: ConnectionRow) -> rx.Component:
                 rx.hstack(
                     rx.cond(
                         row.pending,
-                        rx.badge(rx.spinner(size="1"), tx("Syncing…"), color_scheme="blue"),
+                        rx.badge(
+                            rx.spinner(size="1"),
+                            tx("Syncing…"),
+                            color_scheme="blue",
+                            high_contrast=True,
+                        ),
                         rx.badge(
                             row.status_label,
                             color_scheme=rx.cond(row.status == "synced", "green", "red"),
                             variant="soft",
+                            high_contrast=True,
                         ),
                     ),
                     rx.text(

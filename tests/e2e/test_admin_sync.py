@@ -267,7 +267,21 @@ def test_staff_pages_work_on_a_390px_phone(page: Page, sign_in, path: str) -> No
     page.screenshot(path=str(SCREENSHOTS / f"{name}-390.png"), full_page=True)
 
 
-def test_admin_page_has_no_axe_violations(page: Page, sign_in) -> None:
-    _open_admin(page, sign_in, "Sofia")
+def test_admin_page_and_user_menu_have_no_axe_violations(page: Page, sign_in) -> None:
+    sign_in(ADMIN_EMAIL, start="/admin")
+    table = page.get_by_role("table", name="Staff users")
+    expect(table.get_by_role("rowheader").first).to_be_visible()
+    page.get_by_role("combobox", name="Sort").click()
+    page.get_by_role("option", name="Problems first").click()
+    expect(page.get_by_role("combobox", name="Sort")).to_have_text("Problems first")
     results = Axe().run(page)
     assert results.violations_count == 0, results.generate_report()
+
+    # The user menu works from the keyboard and gives the focus back when closed.
+    trigger = page.get_by_role("button", name=re.compile("^User menu"))
+    trigger.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("menuitem", name="Suomi")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("menuitem", name="Suomi")).to_have_count(0)
+    expect(trigger).to_be_focused()

@@ -19,6 +19,9 @@ WRITE_BATCH = 100
 ROUND_LOCK = "planner:calendar-sync:round"
 ROUND_LOCK_SECONDS = 600
 REQUESTED_LOCK = "planner:calendar-sync:requested"
+# Short, so that requests wait little if a worker died holding it (a longer run overlapping a
+# second one only polls some connections twice, which stores the same busy times).
+REQUESTED_LOCK_SECONDS = 120
 # "Sync now" requests are looked for this often (seconds of each minute).
 REQUESTED_SECONDS = tuple(range(0, 60, 5))
 HTTP_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
@@ -130,7 +133,7 @@ async def poll_requested(ctx: dict[str, Any]) -> dict[str, int]:
     (recorded in the database, so a request survives a worker or Redis restart)."""
     redis = ctx.get("redis")
     if redis is not None and not await redis.set(
-        REQUESTED_LOCK, "1", nx=True, ex=ROUND_LOCK_SECONDS
+        REQUESTED_LOCK, "1", nx=True, ex=REQUESTED_LOCK_SECONDS
     ):
         return {"ok": 0, "failed": 0, "reconnect_needed": 0}
     try:

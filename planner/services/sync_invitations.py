@@ -9,8 +9,10 @@ from sqlmodel import Session, col, select
 
 from planner import routes
 from planner.db import begin_write
+from planner.domain.sync_status import CALENDAR_PROVIDERS
 from planner.domain.tokens import hash_token, new_token
-from planner.models import StaffUser, SyncInvitation
+from planner.domain.vocabulary import ConnectionStatus
+from planner.models import CalendarConnection, StaffUser, SyncInvitation
 from planner.services import notifications
 from planner.services.actor import Actor, require_admin
 from planner.services.errors import InvalidInput
@@ -29,6 +31,8 @@ class SyncInvitationResult:
     without_email: list[str] = field(default_factory=list)
     # Sent one within `not_again_within` already (a double click or a second admin).
     already_sent: list[str] = field(default_factory=list)
+    # Asked to reconnect while a calendar of theirs syncs fine: nothing to fix, not sent.
+    not_needed: list[str] = field(default_factory=list)
 
 
 MAILS = {"invite": "sync_invitation", "reconnect": "sync_reconnect"}
@@ -48,8 +52,8 @@ def send_sync_invitations(
     kind of fresh connect link. Users without an e-mail address are skipped and named in
     the result; a re-sent invitation replaces the earlier link. With `not_again_within`,
     users whose last invitation is younger than that are skipped and named in
-    `already_sent`, so that a double click sends one mail. Raises PermissionDenied,
-    InvalidInput."""
+    `already_sent`, so that a double click sends one mail. A reconnect request for a user
+    whose calendar syncs is not sent (`not_needed`). Raises PermissionDenied, InvalidInput."""
     require_admin(actor)
     if purpose not in MAILS:
         raise InvalidInput("purpose", "unknown sync mail")
@@ -83,10 +87,24 @@ def send_sync_invitations(
                 )
             ).all()
         )
+    working: set[int] = set()
+    if purpose == "reconnect":
+        working = set(
+            session.exec(
+                select(CalendarConnection.staff_user_id).where(
+                    col(CalendarConnection.staff_user_id).in_(wanted),
+                    col(CalendarConnection.provider).in_(CALENDAR_PROVIDERS),
+                    CalendarConnection.status == ConnectionStatus.SYNCED.value,
+                )
+            ).all()
+        )
     for user in users:
         assert user.id is not None
         if not user.email:
             result.without_email.append(user.name)
+            continue
+        if user.id in working:
+            result.not_needed.append(user.name)
             continue
         if user.id in recent:
             result.already_sent.append(user.name)

@@ -488,6 +488,13 @@ class AdminState(rx.State):
                     names=_names(tr, outcome.already_sent),
                 )
             )
+        if outcome.not_needed:
+            parts.append(
+                tr(
+                    "Their calendar syncs, so they were not asked to reconnect: {names}.",
+                    names=_names(tr, outcome.not_needed),
+                )
+            )
         if outcome.without_email:
             parts.append(
                 tr(

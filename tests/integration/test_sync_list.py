@@ -329,6 +329,13 @@ async def test_revoked_google_grant_is_an_error_and_ask_to_reconnect_mails_a_fre
         purpose="reconnect", not_again_within=timedelta(minutes=2),
     )  # fmt: skip
     assert twice.sent == [] and twice.already_sent == ["Ann Berg"]
+    # Someone whose calendar syncs is not asked to reconnect.
+    bo = _user(session, account, "Bo Lind", "bo@g.example")
+    _connect(session, bo, settings, provider="caldav", status="synced")
+    fine = sync_invitations.send_sync_invitations(
+        session=session, actor=actor, user_ids=[bo.id], now=now, purpose="reconnect"
+    )
+    assert fine.sent == [] and fine.not_needed == ["Bo Lind"]
     requests = [
         row.payload
         for row in session.exec(select(OutboxMessage)).all()

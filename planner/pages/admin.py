@@ -361,6 +361,7 @@ def admin_page() -> rx.Component:
                                     "green",
                                 ),
                                 width="100%",
+                                high_contrast=True,
                             ),
                         ),
                         role="status",

@@ -16,6 +16,7 @@ def _notice() -> rx.Component:
             S.notice,
             color_scheme=rx.match(S.notice_kind, ("error", "red"), ("success", "green"), "blue"),
             role=rx.cond(S.notice_kind == "error", "alert", "status"),
+            high_contrast=True,
             width="100%",
         ),
     )

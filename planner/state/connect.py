@@ -2,7 +2,9 @@
 not set up), CalDAV form, the user's connections with their sync status, disconnect after a
 confirmation. Shown in the invited user's language and time zone."""
 
+import asyncio
 from dataclasses import dataclass
+from datetime import timedelta
 
 import reflex as rx
 
@@ -25,6 +27,9 @@ from planner.settings import get_settings
 from planner.state.session import SessionState
 
 PROVIDERS = ("google", "microsoft", "caldav")
+# While a first sync is pending, the page looks for its result this often, this long.
+WATCH_SECONDS = 2.0
+WATCH_LIMIT = timedelta(minutes=2)
 
 
 def oauth_error(tr: Translator, code: str) -> str:
@@ -99,6 +104,7 @@ class ConnectState(rx.State):
     confirm_key: int = -1
     confirm_title: str = ""
     confirm_text: str = ""
+    watching: bool = False
     _connection_ids: list[int] = []
     _providers: list[str] = []
     _locale: str = "en"
@@ -125,8 +131,8 @@ class ConnectState(rx.State):
         tr = self._tr
         self.loaded = True
         self.valid = invitee is not None
-        self.confirm_key = -1
         if invitee is None:
+            self.confirm_key = -1
             self.name = self.account_name = self.email = self.intro = ""
             self.rows, self._connection_ids, self._providers = [], [], []
             self.password = ""
@@ -187,6 +193,31 @@ class ConnectState(rx.State):
             )
         self.rows = rows
 
+    def _watch_if_pending(self):  # type: ignore[no-untyped-def]
+        if any(row.pending for row in self.rows) and not self.watching:
+            self.watching = True
+            return ConnectState.watch_sync
+        return None
+
+    @rx.event(background=True)
+    async def watch_sync(self):
+        """While a sync of the user's calendar is pending (just connected), show its result
+        when the worker has polled, without a reload."""
+        deadline = utcnow() + WATCH_LIMIT
+        try:
+            while utcnow() < deadline:
+                await asyncio.sleep(WATCH_SECONDS)
+                async with self:
+                    token = self._token()
+                invitee = _invitee_for(token)
+                async with self:
+                    self._fill(invitee)
+                    if not any(row.pending for row in self.rows):
+                        return
+        finally:
+            async with self:
+                self.watching = False
+
     def _say(self, text: str, kind: str) -> None:
         self.notice, self.notice_kind = text, kind
 
@@ -225,6 +256,7 @@ class ConnectState(rx.State):
             )
         elif oauth_error(tr, error):
             self._say(oauth_error(tr, error), "error")
+        return self._watch_if_pending()
 
     @rx.event
     def set_server_url(self, value: str):
@@ -276,6 +308,9 @@ class ConnectState(rx.State):
             self._say(message, kind)
             if kind == "success":
                 self.server_url, self.username = "", ""
+            follow = self._watch_if_pending()
+        if follow is not None:
+            yield follow
 
     @rx.event
     def ask_disconnect(self, key: int):

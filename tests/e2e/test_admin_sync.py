@@ -17,10 +17,11 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, col, select
 
-from planner.db import make_engine
+from planner.db import begin_write, make_engine
+from planner.domain.tokens import hash_token, new_token
 from planner.integrations.calendar.base import Credentials, OAuthTokens
 from planner.integrations.crypto import encrypt_credentials
-from planner.models import CalendarConnection, OutboxMessage, StaffUser
+from planner.models import CalendarConnection, OutboxMessage, StaffUser, SyncInvitation
 from planner.settings import Settings
 from tests.fakes.google import run_fake_google
 from tests.fakes.radicale import run_radicale
@@ -36,6 +37,7 @@ WORKER_START_SECONDS = 120
 SYNC_RESULT_MS = 45_000
 SCREENSHOTS = ROOT / "test-results" / "phone"
 RADICALE_USERS = {"rita": "rita-app-password"}
+ADDED_EMAILS = ("ann.google@demo.example", "rita.radicale@demo.example")
 
 
 @pytest.fixture(scope="module")
@@ -92,12 +94,22 @@ def worker(app_url, e2e_env, google, tmp_path_factory):
 
 @pytest.fixture
 def engine(e2e_database_url):
+    """The e2e database; staff users a test adds are deleted afterwards (with their
+    connections and invitations), so that other tests see the demo account as seeded."""
     engine = make_engine(e2e_database_url)
     yield engine
+    with Session(engine) as session:
+        begin_write(session)
+        for user in session.exec(
+            select(StaffUser).where(col(StaffUser.email).in_(ADDED_EMAILS))
+        ).all():
+            session.delete(user)
+        session.commit()
     engine.dispose()
 
 
 def _staff_user(session: Session, name: str, email: str) -> StaffUser:
+    begin_write(session)  # the worker writes too: take SQLite's write lock before reading
     astrid = session.exec(select(StaffUser).where(StaffUser.email == ADMIN_EMAIL)).one()
     user = session.exec(select(StaffUser).where(StaffUser.email == email)).first()
     if user is None:
@@ -113,6 +125,7 @@ def _staff_user(session: Session, name: str, email: str) -> StaffUser:
 def _connection(session: Session, user: StaffUser, secret_key: str, **values) -> int:
     settings = Settings(env="test", secret_key=secret_key)
     credentials = values.pop("credentials")
+    begin_write(session)
     connection = CalendarConnection(
         account_id=user.account_id,
         staff_user_id=user.id,
@@ -147,6 +160,7 @@ def test_revoked_google_grant_turns_the_row_to_error_and_ask_to_reconnect_mails_
     issued = google.issuer.issue()
     with Session(engine, expire_on_commit=False) as session:
         ann = _staff_user(session, "Ann Google", "ann.google@demo.example")
+        ann_id = ann.id
         _connection(
             session, ann, e2e_secret_key, provider="google", status="synced",
             calendar_id="ann.google@demo.example", external_account="ann.google@demo.example",
@@ -175,13 +189,19 @@ def test_revoked_google_grant_turns_the_row_to_error_and_ask_to_reconnect_mails_
     expect(page.get_by_role("status")).to_have_text("Asked to reconnect (1): Ann Google.")
     with Session(engine) as session:
         requests = [
-            row.payload["args"]
+            row
             for row in session.exec(
                 select(OutboxMessage).where(col(OutboxMessage.kind) == "notification")
             ).all()
             if row.payload.get("name") == "sync_reconnect"
         ]
-    assert len(requests) == 1 and re.search(r"/connect/[A-Za-z0-9_-]{40,}$", requests[0]["link"])
+        fresh = session.exec(
+            select(SyncInvitation).where(
+                SyncInvitation.staff_user_id == ann_id, col(SyncInvitation.used_at).is_(None)
+            )
+        ).all()
+    assert len(requests) == 1  # rendered into Ann's mail by the worker (the link is not kept)
+    assert len(fresh) == 1 and fresh[0].expires_at > datetime.now(UTC)
 
     # A second click a moment later sends nothing more.
     row.get_by_role("button", name="Ask to reconnect: Ann Google").click()
@@ -215,6 +235,31 @@ def test_sync_now_on_a_radicale_connection_updates_the_time_without_a_reload(
         stored = session.get(CalendarConnection, connection_id)
         assert stored.status == "synced" and stored.last_synced_at > before
         assert stored.sync_requested_at is None
+
+
+def test_a_user_who_connects_sees_the_first_sync_on_their_connect_page(
+    page: Page, worker, radicale, engine, app_url
+) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        rita = _staff_user(session, "Rita Radicale", "rita.radicale@demo.example")
+        token = new_token()  # the link a sync invitation mails (the worker may render it first)
+        session.add(
+            SyncInvitation(
+                account_id=rita.account_id, staff_user_id=rita.id, token_hash=hash_token(token),
+                expires_at=datetime.now(UTC) + timedelta(days=1),
+            )
+        )  # fmt: skip
+        session.commit()
+    page.goto(f"{app_url}/connect/{token}")
+    page.get_by_label("Server URL").fill(radicale.url)
+    page.get_by_label("Username").fill("rita")
+    page.get_by_label("App password").fill(RADICALE_USERS["rita"])
+    page.get_by_role("button", name="Connect CalDAV calendar").click()
+    expect(page.get_by_text("Your CalDAV calendar is connected.")).to_be_visible()
+    expect(page.get_by_text("Last synced: just now")).to_be_visible(timeout=SYNC_RESULT_MS)
+    expect(page.get_by_text("Connected", exact=True)).to_be_visible()
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
 
 
 def test_a_danish_admin_reads_danish_pages_and_switches_language(

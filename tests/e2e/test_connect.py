@@ -57,8 +57,9 @@ def connect_link(engine, app_url):
         links = [
             row.payload["args"]["link"]
             for row in session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()
-            if row.payload.get("name") == "sync_invitation"
-            and row.payload["args"].get("staff_user_id") == aino.id
+            if row.kind == "notification"
+            and row.payload.get("name") == "sync_invitation"
+            and row.payload.get("args", {}).get("staff_user_id") == aino.id
         ]
     return f"{app_url}/connect/{links[-1].rsplit('/', 1)[1]}"
 

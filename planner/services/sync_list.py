@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, case, func, literal, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -95,7 +96,7 @@ def _per_user(account_id: int):  # type: ignore[no-untyped-def]
     """Per staff user: flags of their calendar connections' statuses and last sync."""
     status = col(CalendarConnection.status)
     return (
-        select(
+        sa_select(
             col(CalendarConnection.staff_user_id).label("user_id"),
             func.max(case((status == ConnectionStatus.SYNCED.value, 1), else_=0)).label("synced"),
             func.max(case((status.in_(LIVE_PROBLEM), 1), else_=0)).label("problem"),
@@ -113,7 +114,7 @@ def _per_user(account_id: int):  # type: ignore[no-untyped-def]
             ).label("last_sync"),
         )
         .where(
-            CalendarConnection.account_id == account_id,
+            col(CalendarConnection.account_id) == account_id,
             col(CalendarConnection.provider).in_(CALENDAR_PROVIDERS),
         )
         .group_by(col(CalendarConnection.staff_user_id))
@@ -123,11 +124,11 @@ def _per_user(account_id: int):  # type: ignore[no-untyped-def]
 
 def _invited(account_id: int):  # type: ignore[no-untyped-def]
     return (
-        select(
+        sa_select(
             col(SyncInvitation.staff_user_id).label("user_id"),
             func.max(col(SyncInvitation.sent_at)).label("sent_at"),
         )
-        .where(SyncInvitation.account_id == account_id)
+        .where(col(SyncInvitation.account_id) == account_id)
         .group_by(col(SyncInvitation.staff_user_id))
         .subquery()
     )
@@ -346,7 +347,7 @@ def request_sync_now(
             update(CalendarConnection)  # type: ignore[call-overload]
             .where(
                 and_(
-                    CalendarConnection.account_id == actor.account_id,
+                    col(CalendarConnection.account_id) == actor.account_id,
                     col(CalendarConnection.staff_user_id).in_(pollable),
                     col(CalendarConnection.provider).in_(CALENDAR_PROVIDERS),
                     col(CalendarConnection.status).in_(POLLED),

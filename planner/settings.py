@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     google_api_base: str = "https://www.googleapis.com"
     google_auth_url: str = "https://accounts.google.com/o/oauth2/v2/auth"
     google_token_url: str = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL
+    google_revoke_url: str = "https://oauth2.googleapis.com/revoke"
     google_client_id: str = ""
     google_client_secret: str = ""
     microsoft_graph_base: str = "https://graph.microsoft.com/v1.0"
@@ -118,6 +119,7 @@ class Settings(BaseSettings):
         "google_api_base",
         "google_auth_url",
         "google_token_url",
+        "google_revoke_url",
         "microsoft_graph_base",
         "microsoft_login_base",
         "zoom_api_base",

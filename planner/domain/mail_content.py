@@ -113,6 +113,29 @@ def event_description(reader: Reader, facts: InterviewFacts, *, manage_url: str 
     return "\n".join(lines)
 
 
+def sync_reconnect(reader: Reader, *, account_name: str, link: str) -> MailContent:
+    """Staff: Planner can no longer read your calendar; connect it again."""
+    tr = reader.tr
+    return MailContent(
+        subject=tr("Please reconnect your calendar to Planner"),
+        blocks=(
+            Paragraph(tr("Hello {name},", name=reader.name)),
+            Paragraph(
+                tr(
+                    "Planner can no longer read your calendar for {account}, so interviews "
+                    "may be offered when you are busy. Please connect your calendar again; it "
+                    "takes a minute.",
+                    account=account_name,
+                )
+            ),
+            Action(label=tr("Connect my calendar"), url=link),
+            Paragraph(tr("The link is personal; please do not forward it.")),
+        ),
+        footer=_footer(reader, account_name),
+        lang=reader.locale,
+    )
+
+
 def sync_invitation(reader: Reader, *, account_name: str, link: str) -> MailContent:
     """Staff: connect your calendar."""
     tr = reader.tr

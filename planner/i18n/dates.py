@@ -1,6 +1,6 @@
 """Dates and times as a person reads them: Babel formats, in the person's own time zone."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -10,6 +10,7 @@ from babel.dates import (
     format_interval,
     format_skeleton,
     format_time,
+    format_timedelta,
     get_timezone_location,
     get_timezone_name,
 )
@@ -165,3 +166,20 @@ def find_time_zone(query: str, *, locale: str) -> list[str]:
         for zone, label in zone_choices(locale)
         if text in zone.replace("_", " ").casefold() or text in label.casefold()
     ]
+
+
+def format_day_month(at: datetime, *, locale: str, time_zone: str) -> str:
+    """Day and abbreviated month without the year, e.g. 'Dec 12' / '12. dec.'."""
+    _require_aware(at)
+    zone = _zone(time_zone)
+    return format_skeleton("MMMd", at.astimezone(zone), tzinfo=zone, locale=_locale(locale))
+
+
+def format_ago(at: datetime, now: datetime, *, locale: str) -> str:
+    """How long ago `at` was, relative to `now`, e.g. '12 minutes ago' / 'for 12 minutter siden'
+    (Babel's CLDR relative-time patterns, rounded to the largest unit); a moment in the
+    future counts as one second ago."""
+    _require_aware(at)
+    _require_aware(now)
+    delta = min(at - now, timedelta(seconds=-1))
+    return format_timedelta(delta, add_direction=True, locale=_locale(locale))

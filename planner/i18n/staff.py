@@ -26,3 +26,14 @@ def staff_texts(locale: str) -> dict[str, str]:
         return {}
     ids = (str(entry.id) for entry in read_catalogue("en") if entry.id)
     return {message: tr(message) for message in ids if not placeholders(message)}
+
+
+def role_name(locale: str, role: str) -> str:
+    """A staff role (planner.domain.vocabulary.Role value) in the reader's language."""
+    tr = translator(locale)
+    names = {
+        "admin": tr("Administrator"),
+        "recruiter": tr("Recruiter"),
+        "hiring_manager": tr("Hiring manager"),
+    }
+    return names.get(role, role)

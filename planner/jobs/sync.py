@@ -18,12 +18,20 @@ log = logging.getLogger(__name__)
 WRITE_BATCH = 100
 ROUND_LOCK = "planner:calendar-sync:round"
 ROUND_LOCK_SECONDS = 600
+REQUESTED_LOCK = "planner:calendar-sync:requested"
+# Short, so that requests wait little if a worker died holding it (a longer run overlapping a
+# second one only polls some connections twice, which stores the same busy times).
+REQUESTED_LOCK_SECONDS = 120
+# "Sync now" requests are looked for this often (seconds of each minute).
+REQUESTED_SECONDS = tuple(range(0, 60, 5))
 HTTP_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
 
 
-def _due(settings: Settings) -> list[calendar_sync.PollTarget]:
+def _due(settings: Settings, requested_only: bool) -> list[calendar_sync.PollTarget]:
     with session_scope() as session:
-        return calendar_sync.due_targets(session=session, settings=settings, now=utcnow())
+        return calendar_sync.due_targets(
+            session=session, settings=settings, now=utcnow(), requested_only=requested_only
+        )
 
 
 def _record(outcomes: list[calendar_sync.PollOutcome]) -> calendar_sync.RoundReport:
@@ -43,13 +51,14 @@ async def poll_round(
     settings: Settings | None = None,
     http: httpx.AsyncClient | None = None,
     concurrency: int | None = None,
+    requested_only: bool = False,
 ) -> calendar_sync.RoundReport:
-    """Poll every due connection once: provider calls run concurrently (at most
-    `concurrency` at a time), database work in short transactions in a thread, never
-    across a network call."""
+    """Poll every due connection once (only those asked to "Sync now" with
+    `requested_only`): provider calls run concurrently (at most `concurrency` at a time),
+    database work in short transactions in a thread, never across a network call."""
     settings = settings or get_settings()
     limit = asyncio.Semaphore(concurrency or settings.sync_concurrency)
-    targets = await asyncio.to_thread(_due, settings)
+    targets = await asyncio.to_thread(_due, settings, requested_only)
     if not targets:
         return calendar_sync.RoundReport()
 
@@ -112,6 +121,29 @@ async def poll_calendars(ctx: dict[str, Any]) -> dict[str, int]:
     if report.ok or report.failed or report.reconnect_needed:
         log.info(
             "calendar sync: %d ok, %d failed, %d reconnect needed",
+            report.ok,
+            report.failed,
+            report.reconnect_needed,
+        )
+    return {"ok": report.ok, "failed": report.failed, "reconnect_needed": report.reconnect_needed}
+
+
+async def poll_requested(ctx: dict[str, Any]) -> dict[str, int]:
+    """Cron, every few seconds: poll the connections an admin or user asked to "Sync now"
+    (recorded in the database, so a request survives a worker or Redis restart)."""
+    redis = ctx.get("redis")
+    if redis is not None and not await redis.set(
+        REQUESTED_LOCK, "1", nx=True, ex=REQUESTED_LOCK_SECONDS
+    ):
+        return {"ok": 0, "failed": 0, "reconnect_needed": 0}
+    try:
+        report = await poll_round(requested_only=True)
+    finally:
+        if redis is not None:
+            await redis.delete(REQUESTED_LOCK)
+    if report.ok or report.failed or report.reconnect_needed:
+        log.info(
+            "sync now: %d ok, %d failed, %d reconnect needed",
             report.ok,
             report.failed,
             report.reconnect_needed,

@@ -12,7 +12,7 @@ from planner.jobs.calendar import sweep_outbox, write_calendar_events
 from planner.jobs.imports import POLL_SECONDS as IMPORT_POLL_SECONDS
 from planner.jobs.imports import complete_candidate_erasures, run_calendar_imports
 from planner.jobs.mail import POLL_SECONDS, deliver_outbox_mail
-from planner.jobs.sync import poll_calendars
+from planner.jobs.sync import REQUESTED_SECONDS, poll_calendars, poll_requested
 from planner.jobs.webhooks import POLL_SECONDS as WEBHOOK_POLL_SECONDS
 from planner.jobs.webhooks import deliver_webhooks
 from planner.models.base import utcnow
@@ -55,6 +55,7 @@ class WorkerSettings:
         deliver_webhooks,
         write_calendar_events,
         poll_calendars,
+        poll_requested,
         sweep_outbox,
         run_calendar_imports,
         complete_candidate_erasures,
@@ -77,6 +78,8 @@ class WorkerSettings:
             run_calendar_imports, second=set(IMPORT_POLL_SECONDS), run_at_startup=True, timeout=900
         ),
         cron(complete_candidate_erasures, second={15}, run_at_startup=True),
+        # "Sync now" requests, within seconds.
+        cron(poll_requested, second=set(REQUESTED_SECONDS), run_at_startup=True, timeout=300),
     ]
     on_startup = startup
     max_tries = 10

@@ -57,6 +57,11 @@ class CalendarConnection(SQLModel, table=True):
     unreadable_count: int = Field(default=0)
     unknown_from: datetime | None = Field(default=None, sa_type=UTCDateTime)
     unreadable_reason: str | None = Field(default=None, max_length=2000)
+    # What kind of failure the last poll met (planner.domain.sync_problems.ErrorKind), so that
+    # the admin list can say it in plain words; None after a successful poll.
+    error_kind: str | None = Field(default=None, max_length=30)
+    # Set by "Sync now": the worker polls this connection at its next tick, then clears it.
+    sync_requested_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -26,7 +26,7 @@ def _entry(entry: EntryView) -> rx.Component:
                 entry.kind == "previous",
                 rx.badge(tx("Previous calendar"), color_scheme="gray", variant="outline"),
                 rx.badge(
-                    rx.cond(booked, "Booked", "Awaiting choice"),
+                    rx.cond(booked, tx("Booked"), tx("Awaiting choice")),
                     color_scheme=rx.cond(booked, "green", "amber"),
                     variant=rx.cond(booked, "solid", "outline"),
                 ),
@@ -34,6 +34,7 @@ def _entry(entry: EntryView) -> rx.Component:
             width="100%",
             align="center",
             spacing="3",
+            wrap="wrap",
         ),
         on_click=S.open_entry(entry.key),
         type="button",
@@ -70,16 +71,16 @@ def _day(day: DayView) -> rx.Component:
 def _toolbar() -> rx.Component:
     return rx.hstack(
         rx.segmented_control.root(
-            rx.segmented_control.item("Day", value="day"),
-            rx.segmented_control.item("Week", value="week"),
-            rx.segmented_control.item("Month", value="month"),
+            rx.segmented_control.item(tx("Day"), value="day"),
+            rx.segmented_control.item(tx("Week"), value="week"),
+            rx.segmented_control.item(tx("Month"), value="month"),
             value=S.mode,
             on_change=S.set_mode,
-            aria_label="Calendar range",
+            aria_label=tx("Calendar range"),
         ),
-        rx.button("Previous", on_click=S.move(-1), variant="soft", aria_label="Previous"),
-        rx.button("Today", on_click=S.today, variant="soft"),
-        rx.button("Next", on_click=S.move(1), variant="soft", aria_label="Next"),
+        rx.button(tx("Previous"), on_click=S.move(-1), variant="soft", aria_label=tx("Previous")),
+        rx.button(tx("Today"), on_click=S.today, variant="soft"),
+        rx.button(tx("Next"), on_click=S.move(1), variant="soft", aria_label=tx("Next")),
         rx.text(S.range_label, weight="medium"),
         spacing="3",
         wrap="wrap",
@@ -90,15 +91,15 @@ def _toolbar() -> rx.Component:
 def _slot(slot: SlotView) -> rx.Component:
     return rx.hstack(
         rx.text(slot.label),
-        rx.cond(slot.booked, rx.badge("Booked", color_scheme="green")),
+        rx.cond(slot.booked, rx.badge(tx("Booked"), color_scheme="green")),
         rx.spacer(),
         rx.button(
-            "Remove",
+            tx("Remove"),
             on_click=S.remove_slot(slot.key),
             size="1",
             color_scheme="red",
             variant="soft",
-            aria_label="Remove " + slot.label,
+            aria_label=tx("Remove") + " " + slot.label,
         ),
         width="100%",
         align="center",
@@ -110,17 +111,21 @@ def _detail() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title(S.detail_title),
             rx.vstack(
-                rx.cond(S.detail_when != "", rx.text(rx.text.strong("When: "), S.detail_when)),
-                rx.cond(S.detail_place != "", rx.text(rx.text.strong("Where: "), S.detail_place)),
-                rx.text(rx.text.strong("Who attends: "), S.detail_people),
+                rx.cond(
+                    S.detail_when != "", rx.text(rx.text.strong(tx("When:"), " "), S.detail_when)
+                ),
+                rx.cond(
+                    S.detail_place != "", rx.text(rx.text.strong(tx("Where:"), " "), S.detail_place)
+                ),
+                rx.text(rx.text.strong(tx("Who attends:"), " "), S.detail_people),
                 rx.cond(
                     S.detail_candidates != "",
-                    rx.text(rx.text.strong("Candidate: "), S.detail_candidates),
+                    rx.text(rx.text.strong(tx("Candidate:"), " "), S.detail_candidates),
                 ),
                 rx.cond(
                     S.detail_kind == "offered",
                     rx.vstack(
-                        rx.text(rx.text.strong("Offered times")),
+                        rx.text(rx.text.strong(tx("Offered times"))),
                         rx.foreach(S.detail_slots, _slot),
                         spacing="2",
                         width="100%",
@@ -131,7 +136,7 @@ def _detail() -> rx.Component:
                 width="100%",
             ),
             rx.hstack(
-                rx.dialog.close(rx.button("Close", variant="soft", on_click=S.close_detail)),
+                rx.dialog.close(rx.button(tx("Close"), variant="soft", on_click=S.close_detail)),
                 justify="end",
                 margin_top="16px",
             ),
@@ -143,15 +148,15 @@ def _detail() -> rx.Component:
 
 def calendar_page() -> rx.Component:
     return page_shell(
-        "Interviews",
+        tx("Interviews"),
         _toolbar(),
         rx.cond(
             S.loaded,
             rx.cond(
                 S.total == 0,
                 empty_state(
-                    "Nothing in this period",
-                    "Booked interviews and times awaiting a candidate's choice appear here.",
+                    tx("Nothing in this period"),
+                    tx("Booked interviews and times awaiting a candidate's choice appear here."),
                 ),
                 rx.vstack(rx.foreach(S.days, _day), spacing="5", width="100%"),
             ),

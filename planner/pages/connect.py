@@ -2,7 +2,8 @@
 
 import reflex as rx
 
-from planner.state.connect import ConnectionRow, ConnectState
+from planner.components.i18n import tx
+from planner.state.connect import ConnectionRow, ConnectState, ProviderOption
 
 S = ConnectState
 _TOKEN = rx.State.router.page.params.to(dict)["token"].to(str)
@@ -15,23 +16,41 @@ def _notice() -> rx.Component:
             S.notice,
             color_scheme=rx.match(S.notice_kind, ("error", "red"), ("success", "green"), "blue"),
             role=rx.cond(S.notice_kind == "error", "alert", "status"),
+            high_contrast=True,
             width="100%",
         ),
     )
 
 
-def _oauth_button(provider: str, label: str) -> rx.Component:
-    """A real link (full page load): the start route is served beside Reflex, not by it."""
-    return rx.button(
-        rx.el.a(label, href="/oauth/" + provider + "/start?token=" + _TOKEN),
-        as_child=True,
-        size="3",
-        variant="soft",
-        width="100%",
+def _oauth_option(option: ProviderOption) -> rx.Component:
+    """A real link (full page load) when the provider is set up: the start route is served
+    beside Reflex, not by it. Otherwise a disabled button with the reason under it."""
+    return rx.cond(
+        option.enabled,
+        rx.button(
+            rx.el.a(option.label, href="/oauth/" + option.key + "/start?token=" + _TOKEN),
+            as_child=True,
+            size="3",
+            variant="soft",
+            width="100%",
+        ),
+        rx.vstack(
+            rx.button(
+                option.label,
+                disabled=True,
+                size="3",
+                variant="soft",
+                width="100%",
+                aria_describedby="reason-" + option.key,
+            ),
+            rx.text(option.reason, id="reason-" + option.key, size="2", color_scheme="gray"),
+            spacing="1",
+            width="100%",
+        ),
     )
 
 
-def _field(label: str, field_id: str, **props) -> rx.Component:
+def _field(label: rx.Var | str, field_id: str, **props) -> rx.Component:
     return rx.vstack(
         rx.el.label(label, html_for=field_id, style={"font_weight": "500"}),
         rx.input(id=field_id, name=field_id, width="100%", size="3", **props),
@@ -43,9 +62,9 @@ def _field(label: str, field_id: str, **props) -> rx.Component:
 def _caldav_form() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.heading("CalDAV (iCloud, Fastmail, Nextcloud, …)", size="4", as_="h2"),
+            rx.heading(tx("CalDAV (iCloud, Fastmail, Nextcloud, …)"), size="4", as_="h2"),
             _field(
-                "Server URL",
+                tx("Server URL"),
                 "server_url",
                 value=S.server_url,
                 on_change=S.set_server_url,
@@ -55,7 +74,7 @@ def _caldav_form() -> rx.Component:
                 max_length=500,
             ),
             _field(
-                "Username",
+                tx("Username"),
                 "username",
                 value=S.username,
                 on_change=S.set_username,
@@ -63,7 +82,7 @@ def _caldav_form() -> rx.Component:
                 max_length=320,
             ),
             _field(
-                "App password",
+                tx("App password"),
                 "password",
                 value=S.password,
                 on_change=S.set_password,
@@ -72,7 +91,7 @@ def _caldav_form() -> rx.Component:
                 max_length=1000,
             ),
             rx.button(
-                rx.cond(S.busy, "Connecting…", "Connect CalDAV calendar"),
+                rx.cond(S.busy, tx("Connecting…"), tx("Connect CalDAV calendar")),
                 type="submit",
                 loading=S.busy,
                 size="3",
@@ -93,16 +112,39 @@ def _connection(row: ConnectionRow) -> rx.Component:
             rx.vstack(
                 rx.text(row.provider, weight="bold"),
                 rx.text(row.account, size="2", color_scheme="gray"),
-                rx.badge(row.status, color_scheme="green", variant="soft"),
+                rx.hstack(
+                    rx.cond(
+                        row.pending,
+                        rx.badge(
+                            rx.spinner(size="1"),
+                            tx("Syncing…"),
+                            color_scheme="blue",
+                            high_contrast=True,
+                        ),
+                        rx.badge(
+                            row.status_label,
+                            color_scheme=rx.cond(row.status == "synced", "green", "red"),
+                            variant="soft",
+                            high_contrast=True,
+                        ),
+                    ),
+                    rx.text(
+                        row.last_sync, size="1", color_scheme="gray", title=row.last_sync_exact
+                    ),
+                    spacing="2",
+                    align="center",
+                    wrap="wrap",
+                ),
+                rx.cond(row.problem != "", rx.text(row.problem, size="2", color_scheme="red")),
                 spacing="1",
                 min_width="0",
             ),
             rx.button(
-                "Disconnect",
-                on_click=S.disconnect(row.key),
+                tx("Disconnect"),
+                on_click=S.ask_disconnect(row.key),
                 variant="outline",
                 color_scheme="red",
-                aria_label="Disconnect " + row.provider,
+                aria_label=tx("Disconnect") + " " + row.provider,
             ),
             justify="between",
             align="center",
@@ -114,14 +156,42 @@ def _connection(row: ConnectionRow) -> rx.Component:
     )
 
 
+def _confirm_disconnect() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(S.confirm_title),
+            rx.alert_dialog.description(S.confirm_text),
+            rx.flex(
+                rx.alert_dialog.cancel(
+                    rx.button(
+                        tx("Keep it connected"),
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=S.cancel_disconnect,
+                    )
+                ),
+                rx.alert_dialog.action(
+                    rx.button(tx("Disconnect"), color_scheme="red", on_click=S.disconnect)
+                ),
+                gap="3",
+                justify="end",
+                wrap="wrap",
+                margin_top="16px",
+            ),
+        ),
+        open=S.confirm_key >= 0,
+    )
+
+
 def _connections() -> rx.Component:
     return rx.vstack(
-        rx.heading("Your connected calendars", size="4", as_="h2"),
+        rx.heading(tx("Your connected calendars"), size="4", as_="h2"),
         rx.cond(
             S.rows.length() > 0,
             rx.vstack(rx.foreach(S.rows, _connection), spacing="2", width="100%"),
-            rx.text("No calendar is connected yet.", color_scheme="gray"),
+            rx.text(tx("No calendar is connected yet."), color_scheme="gray"),
         ),
+        _confirm_disconnect(),
         spacing="2",
         width="100%",
     )
@@ -129,24 +199,13 @@ def _connections() -> rx.Component:
 
 def _valid() -> rx.Component:
     return rx.vstack(
-        rx.text(
-            "This invitation is for ",
-            rx.text.strong(S.name),
-            " (",
-            S.account_name,
-            "). Connect a calendar so that your busy times are respected and interviews are "
-            "added to it. Planner shows colleagues only when you are busy, never what.",
-        ),
+        rx.text(S.intro),
         _notice(),
         _connections(),
-        rx.cond(
-            S.google_enabled | S.microsoft_enabled,
-            rx.vstack(
-                rx.cond(S.google_enabled, _oauth_button("google", "Connect Google Calendar")),
-                rx.cond(S.microsoft_enabled, _oauth_button("microsoft", "Connect Microsoft 365")),
-                spacing="2",
-                width="100%",
-            ),
+        rx.vstack(
+            rx.foreach(S.oauth_providers, _oauth_option),
+            spacing="3",
+            width="100%",
         ),
         rx.card(_caldav_form(), width="100%"),
         spacing="5",
@@ -160,7 +219,7 @@ def connect_page() -> rx.Component:
             rx.cond(
                 S.loaded,
                 rx.vstack(
-                    rx.heading("Connect your calendar", size="6", as_="h1"),
+                    rx.heading(tx("Connect your calendar"), size="6", as_="h1"),
                     rx.cond(S.valid, _valid(), _notice()),
                     spacing="4",
                     width="100%",
@@ -171,4 +230,5 @@ def connect_page() -> rx.Component:
         ),
         min_height="100vh",
         background="var(--gray-2)",
+        style={"overflow_wrap": "anywhere"},
     )

@@ -3,7 +3,15 @@ mails that could not be delivered."""
 
 import reflex as rx
 
-from planner.components.layout import empty_state, loading, page_shell, table_caption
+from planner.components.i18n import tx
+from planner.components.layout import (
+    STACKED_TABLE,
+    empty_state,
+    loading,
+    page_shell,
+    stacked_cell,
+    table_caption,
+)
 from planner.state.integrations import (
     ApiKeyView,
     DeliveryView,
@@ -16,17 +24,14 @@ ROUTE = "/admin/integrations"
 S = IntegrationsState
 
 
-def _table(caption: str, headers: tuple[str, ...], body: rx.Component) -> rx.Component:
-    return rx.box(
-        rx.table.root(
-            table_caption(caption),
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-            rx.table.body(body),
-            variant="surface",
-            width="100%",
-        ),
+def _table(caption: rx.Var, headers: tuple[rx.Var | str, ...], body: rx.Component) -> rx.Component:
+    return rx.table.root(
+        table_caption(caption),
+        rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
+        rx.table.body(body),
+        variant="surface",
         width="100%",
-        overflow_x="auto",
+        style=STACKED_TABLE,
     )
 
 
@@ -35,7 +40,7 @@ def _shown_once() -> rx.Component:
         S.shown_once_value != "",
         rx.callout(
             rx.vstack(
-                rx.text(S.shown_once_label, " — copy it now; it will not be shown again."),
+                rx.text(S.shown_once_label, " — ", tx("copy it now; it will not be shown again.")),
                 rx.code(S.shown_once_value, size="3", style={"word_break": "break-all"}),
                 spacing="2",
             ),
@@ -48,21 +53,21 @@ def _shown_once() -> rx.Component:
 def _key_row(key: ApiKeyView, index: rx.Var[int]) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(key.name),
-        rx.table.cell(rx.code(key.prefix)),
-        rx.table.cell(key.created_by),
-        rx.table.cell(key.created_at),
-        rx.table.cell(key.last_used_at),
+        stacked_cell(tx("Key"), rx.code(key.prefix)),
+        stacked_cell(tx("Created by"), key.created_by),
+        stacked_cell(tx("Created"), key.created_at),
+        stacked_cell(tx("Last used"), key.last_used_at),
         rx.table.cell(
             rx.cond(
                 key.revoked,
-                rx.badge("Revoked", color_scheme="gray"),
+                rx.badge(tx("Revoked"), color_scheme="gray"),
                 rx.button(
-                    "Revoke",
+                    tx("Revoke"),
                     color_scheme="red",
                     variant="soft",
                     size="1",
                     on_click=S.revoke_key(index),
-                    aria_label="Revoke " + key.name,
+                    aria_label=tx("Revoke") + " " + key.name,
                 ),
             )
         ),
@@ -71,29 +76,30 @@ def _key_row(key: ApiKeyView, index: rx.Var[int]) -> rx.Component:
 
 def _keys() -> rx.Component:
     return rx.vstack(
-        rx.heading("API keys", size="4", as_="h2"),
+        rx.heading(tx("API keys"), size="4", as_="h2"),
         rx.text(
-            "A key acts as the admin who created it. Only a hash is stored.",
+            tx("A key acts as the admin who created it. Only a hash is stored."),
             color_scheme="gray",
             size="2",
         ),
         rx.hstack(
             rx.input(
-                placeholder="Name, e.g. ATS production",
+                placeholder=tx("Name, e.g. ATS production"),
                 value=S.new_key_name,
                 on_change=S.set_new_key_name,
-                aria_label="New API key name",
+                aria_label=tx("New API key name"),
                 max_length=100,
             ),
-            rx.button("Create key", on_click=S.create_key),
+            rx.button(tx("Create key"), on_click=S.create_key),
             spacing="2",
+            wrap="wrap",
         ),
         rx.cond(
             S.keys.length() == 0,
-            empty_state("No API keys", "Create one for the ATS to call Planner's API."),
+            empty_state(tx("No API keys"), tx("Create one for the ATS to call Planner's API.")),
             _table(
-                "API keys",
-                ("Name", "Key", "Created by", "Created", "Last used", ""),
+                tx("API keys"),
+                (tx("Name"), tx("Key"), tx("Created by"), tx("Created"), tx("Last used"), ""),
                 rx.foreach(S.keys, _key_row),
             ),
         ),
@@ -105,15 +111,15 @@ def _keys() -> rx.Component:
 def _endpoint_row(endpoint: EndpointView, index: rx.Var[int]) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(endpoint.url),
-        rx.table.cell(endpoint.events),
+        stacked_cell(tx("Events"), endpoint.events),
         rx.table.cell(
             rx.button(
-                "Remove",
+                tx("Remove"),
                 color_scheme="red",
                 variant="soft",
                 size="1",
                 on_click=S.remove_endpoint(index),
-                aria_label="Remove " + endpoint.url,
+                aria_label=tx("Remove") + " " + endpoint.url,
             )
         ),
     )
@@ -129,10 +135,12 @@ def _event_choice(event: rx.Var[str]) -> rx.Component:
 
 def _webhooks() -> rx.Component:
     return rx.vstack(
-        rx.heading("Webhooks", size="4", as_="h2"),
+        rx.heading(tx("Webhooks"), size="4", as_="h2"),
         rx.text(
-            "Planner POSTs each event as JSON, signed in the Planner-Signature header "
-            "(t=<unix time>,v1=<HMAC-SHA256 of “t.body” with the URL's secret>).",
+            tx(
+                "Planner POSTs each event as JSON, signed in the Planner-Signature header "
+                "(t=<unix time>,v1=<HMAC-SHA256 of “t.body” with the URL's secret>)."
+            ),
             color_scheme="gray",
             size="2",
         ),
@@ -141,11 +149,11 @@ def _webhooks() -> rx.Component:
                 placeholder="https://ats.example.com/hooks/planner",
                 value=S.new_url,
                 on_change=S.set_new_url,
-                aria_label="Webhook URL",
+                aria_label=tx("Webhook URL"),
                 width="100%",
-                style={"max_width": "420px"},
+                max_width="420px",
             ),
-            rx.button("Add URL", on_click=S.add_endpoint),
+            rx.button(tx("Add URL"), on_click=S.add_endpoint),
             spacing="2",
             wrap="wrap",
             width="100%",
@@ -153,8 +161,12 @@ def _webhooks() -> rx.Component:
         rx.hstack(rx.foreach(S.events, _event_choice), spacing="4", wrap="wrap"),
         rx.cond(
             S.endpoints.length() == 0,
-            empty_state("No webhook URLs", "Add one to hear about bookings."),
-            _table("Webhook URLs", ("URL", "Events", ""), rx.foreach(S.endpoints, _endpoint_row)),
+            empty_state(tx("No webhook URLs"), tx("Add one to hear about bookings.")),
+            _table(
+                tx("Webhook URLs"),
+                (tx("URL"), tx("Events"), ""),
+                rx.foreach(S.endpoints, _endpoint_row),
+            ),
         ),
         spacing="3",
         width="100%",
@@ -163,25 +175,26 @@ def _webhooks() -> rx.Component:
 
 def _delivery_row(delivery: DeliveryView) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(delivery.attempted_at),
-        rx.table.cell(delivery.event),
-        rx.table.cell(delivery.url),
-        rx.table.cell(delivery.attempt),
-        rx.table.cell(
-            rx.badge(delivery.result, color_scheme=rx.cond(delivery.succeeded, "green", "red"))
+        stacked_cell(tx("When"), delivery.attempted_at),
+        stacked_cell(tx("Event"), delivery.event),
+        stacked_cell(tx("URL"), delivery.url),
+        stacked_cell(tx("Attempt"), delivery.attempt),
+        stacked_cell(
+            tx("Result"),
+            rx.badge(delivery.result, color_scheme=rx.cond(delivery.succeeded, "green", "red")),
         ),
     )
 
 
 def _deliveries() -> rx.Component:
     return rx.vstack(
-        rx.heading("Recent deliveries", size="4", as_="h2"),
+        rx.heading(tx("Recent deliveries"), size="4", as_="h2"),
         rx.cond(
             S.deliveries.length() == 0,
-            empty_state("No deliveries yet", "Attempts to deliver events show here."),
+            empty_state(tx("No deliveries yet"), tx("Attempts to deliver events show here.")),
             _table(
-                "Recent webhook deliveries",
-                ("When", "Event", "URL", "Attempt", "Result"),
+                tx("Recent webhook deliveries"),
+                (tx("When"), tx("Event"), tx("URL"), tx("Attempt"), tx("Result")),
                 rx.foreach(S.deliveries, _delivery_row),
             ),
         ),
@@ -201,13 +214,15 @@ def _undelivered_row(mail: UndeliveredMailView) -> rx.Component:
 
 def _undelivered() -> rx.Component:
     return rx.vstack(
-        rx.heading("Undelivered mail", size="4", as_="h2"),
+        rx.heading(tx("Undelivered mail"), size="4", as_="h2"),
         rx.cond(
             S.undelivered.length() == 0,
-            empty_state("No undelivered mail", "Mails Planner had to give up on show here."),
+            empty_state(
+                tx("No undelivered mail"), tx("Mails Planner had to give up on show here.")
+            ),
             _table(
-                "Mails that could not be delivered",
-                ("When", "To", "Subject", "Why"),
+                tx("Mails that could not be delivered"),
+                (tx("When"), tx("To"), tx("Subject"), tx("Why")),
                 rx.foreach(S.undelivered, _undelivered_row),
             ),
         ),
@@ -218,7 +233,7 @@ def _undelivered() -> rx.Component:
 
 def integrations_page() -> rx.Component:
     return page_shell(
-        "Integrations",
+        tx("Integrations"),
         rx.cond(
             S.loaded,
             rx.cond(
@@ -237,7 +252,7 @@ def integrations_page() -> rx.Component:
                     width="100%",
                 ),
                 rx.callout(
-                    "Only admins of the account can see this page.",
+                    tx("Only admins of the account can see this page."),
                     color_scheme="amber",
                     role="alert",
                 ),

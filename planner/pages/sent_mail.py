@@ -2,14 +2,22 @@
 
 import reflex as rx
 
-from planner.components.layout import empty_state, loading, page_shell
+from planner.components.i18n import tx
+from planner.components.layout import (
+    STACKED_TABLE,
+    empty_state,
+    loading,
+    page_shell,
+    stacked_cell,
+    table_caption,
+)
 from planner.state.sent_mail import SentMailRow, SentMailState, TextPiece
 
 
 def _row(row: SentMailRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(row.received, white_space="nowrap"),
-        rx.table.cell(row.recipient),
+        stacked_cell(tx("Received"), row.received, white_space="nowrap"),
+        stacked_cell(tx("To"), row.recipient),
         rx.table.row_header_cell(
             rx.button(
                 row.subject,
@@ -19,8 +27,9 @@ def _row(row: SentMailRow) -> rx.Component:
                 style={"text_align": "left", "height": "auto", "white_space": "normal"},
             ),
         ),
-        rx.table.cell(
-            rx.cond(row.calendar != "", rx.badge(row.calendar, color_scheme="blue"), rx.text(""))
+        stacked_cell(
+            tx("Calendar"),
+            rx.cond(row.calendar != "", rx.badge(row.calendar, color_scheme="blue"), rx.text("")),
         ),
         background=rx.cond(SentMailState.selected == row.index, "var(--accent-a3)", "none"),
     )
@@ -40,13 +49,19 @@ def _detail() -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.heading(SentMailState.subject, size="4", as_="h2"),
-                rx.text("From: ", SentMailState.sender, size="2", color_scheme="gray"),
-                rx.text("To: ", SentMailState.recipient, size="2", color_scheme="gray"),
-                rx.text("Received: ", SentMailState.received, size="2", color_scheme="gray"),
+                rx.text(tx("From:"), " ", SentMailState.sender, size="2", color_scheme="gray"),
+                rx.text(tx("To:"), " ", SentMailState.recipient, size="2", color_scheme="gray"),
+                rx.text(
+                    tx("Received:"), " ", SentMailState.received, size="2", color_scheme="gray"
+                ),
                 rx.cond(
                     SentMailState.calendar != "",
                     rx.text(
-                        "Calendar part: ", SentMailState.calendar, size="2", color_scheme="gray"
+                        tx("Calendar part:"),
+                        " ",
+                        SentMailState.calendar,
+                        size="2",
+                        color_scheme="gray",
                     ),
                 ),
                 rx.box(
@@ -63,7 +78,7 @@ def _detail() -> rx.Component:
             ),
             width="100%",
         ),
-        rx.text("Choose a mail to read its text.", color_scheme="gray"),
+        rx.text(tx("Choose a mail to read its text."), color_scheme="gray"),
     )
 
 
@@ -71,11 +86,13 @@ def _mails() -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.text(
-                "Every mail Planner sent in this local run, as the embedded SMTP server "
-                "received it. Links open in a new tab.",
+                tx(
+                    "Every mail Planner sent in this local run, as the embedded SMTP server "
+                    "received it. Links open in a new tab."
+                ),
                 color_scheme="gray",
             ),
-            rx.button("Refresh", on_click=SentMailState.load, variant="soft", size="2"),
+            rx.button(tx("Refresh"), on_click=SentMailState.load, variant="soft", size="2"),
             justify="between",
             align="center",
             width="100%",
@@ -83,24 +100,27 @@ def _mails() -> rx.Component:
         ),
         rx.cond(
             SentMailState.rows.length() == 0,
-            empty_state("No mail yet", "Mails appear here as soon as the worker sends them."),
+            empty_state(
+                tx("No mail yet"), tx("Mails appear here as soon as the worker sends them.")
+            ),
             rx.box(
                 rx.table.root(
+                    table_caption(tx("Sent mail")),
                     rx.table.header(
                         rx.table.row(
-                            *[
-                                rx.table.column_header_cell(label)
-                                for label in ("Received", "To", "Subject", "Calendar")
-                            ]
+                            rx.table.column_header_cell(tx("Received")),
+                            rx.table.column_header_cell(tx("To")),
+                            rx.table.column_header_cell(tx("Subject")),
+                            rx.table.column_header_cell(tx("Calendar")),
                         )
                     ),
                     rx.table.body(rx.foreach(SentMailState.rows, _row)),
                     variant="surface",
                     width="100%",
-                    aria_label="Sent mail",
+                    aria_label=tx("Sent mail"),
+                    style=STACKED_TABLE,
                 ),
                 width="100%",
-                overflow_x="auto",
                 max_height="50vh",
                 overflow_y="auto",
             ),
@@ -113,7 +133,7 @@ def _mails() -> rx.Component:
 
 def sent_mail_page() -> rx.Component:
     return page_shell(
-        "Sent mail",
+        tx("Sent mail"),
         rx.cond(
             SentMailState.loaded,
             rx.cond(
@@ -122,13 +142,13 @@ def sent_mail_page() -> rx.Component:
                     SentMailState.allowed,
                     _mails(),
                     rx.callout(
-                        "Only admins of the account can see this page.",
+                        tx("Only admins of the account can see this page."),
                         color_scheme="amber",
                         role="alert",
                     ),
                 ),
                 rx.callout(
-                    "Not available: the sent-mail view exists only in development mode.",
+                    tx("Not available: the sent-mail view exists only in development mode."),
                     color_scheme="gray",
                     role="status",
                 ),

@@ -10,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
+from planner.db import begin_write
 from planner.domain.text import without_nul
 from planner.domain.tokens import hash_token, new_token
 from planner.domain.vocabulary import Role
@@ -106,6 +107,7 @@ def sign_in(
         )
     user = session.exec(select(StaffUser).where(StaffUser.email == email)).first()
     ok = password_matches(user.password_hash if user else None, password)
+    begin_write(session)  # SQLite: a stale read snapshot cannot be upgraded to a write
     if not ok or user is None or not user.is_active:
         session.add(SignInAttempt(email=email, client_address=client_address, attempted_at=now))
         session.commit()

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from planner.db import begin_write
 from planner.domain.retry import retry_delay
+from planner.domain.sync_problems import ErrorKind
 from planner.domain.sync_status import CALENDAR_PROVIDERS
 from planner.domain.vocabulary import ConnectionStatus, SyncRunStatus
 from planner.integrations.calendar.base import (
@@ -20,9 +21,13 @@ from planner.integrations.calendar.base import (
     ChangeSet,
     Credentials,
     EventChange,
+    InvalidRequest,
+    InvalidResponse,
+    NotFoundAtProvider,
     OAuthTokens,
-    ProviderError,
+    RateLimited,
     SyncCursorExpired,
+    Unavailable,
 )
 from planner.integrations.calendar.registry import provider_for
 from planner.integrations.crypto import (
@@ -73,6 +78,7 @@ class PollOutcome:
     window_end: datetime | None = None
     error: str | None = None
     auth_expired: bool = False
+    error_kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,24 @@ def _stored_cursor(raw: str | None) -> tuple[str | None, datetime | None]:
         return document.get("cursor"), datetime.fromisoformat(document["full_until"])
     except (ValueError, KeyError, TypeError, AttributeError):
         return None, None
+
+
+def error_kind(exc: IntegrationError, provider: str) -> ErrorKind:
+    """What kind of failure a provider error is, for the admin's plain-words reason: an
+    AuthExpired is a changed password on CalDAV (401) and a revoked grant on OAuth providers
+    (`invalid_grant`, RFC 6749 section 5.2)."""
+    if isinstance(exc, AuthExpired):
+        return ErrorKind.PASSWORD if provider == "caldav" else ErrorKind.REVOKED
+    for kind, types in (
+        (ErrorKind.RATE_LIMITED, RateLimited),
+        (ErrorKind.UNREACHABLE, Unavailable),
+        (ErrorKind.CALENDAR_MISSING, NotFoundAtProvider),
+        (ErrorKind.REFUSED, InvalidRequest),
+        (ErrorKind.BAD_ANSWER, InvalidResponse),
+    ):
+        if isinstance(exc, types):
+            return kind
+    return ErrorKind.OTHER
 
 
 def _cursor_document(cursor: str | None, full_until: datetime) -> str | None:
@@ -148,20 +172,29 @@ def due_targets(
     now: datetime,
     limit: int = 5000,
     random: Callable[[], float] = _random.random,
+    requested_only: bool = False,
 ) -> list[PollTarget]:
-    """The calendar connections due for a poll: synced ones not polled within the poll
-    interval, and failing ones whose backoff (exponential, with jitter) has passed.
-    Connections that need the user to reconnect, or were disconnected, are not polled."""
+    """The calendar connections due for a poll: those someone asked to "Sync now", synced
+    ones not polled within the poll interval, and failing ones whose backoff (exponential,
+    with jitter) has passed. Connections that need the user to reconnect, or were
+    disconnected, are not polled. `requested_only`: just the "Sync now" ones."""
     interval = timedelta(minutes=settings.sync_poll_minutes)
-    rows = session.exec(
+    query = (
         select(CalendarConnection, StaffUser.time_zone, StaffUser.email)
         .join(StaffUser, col(StaffUser.id) == CalendarConnection.staff_user_id)
         .where(
             col(CalendarConnection.status).in_(POLLED_STATUSES),
             col(CalendarConnection.provider).in_(CALENDAR_PROVIDERS),
         )
-        .order_by(col(CalendarConnection.last_synced_at).nulls_first(), col(CalendarConnection.id))
-    ).all()
+        .order_by(
+            col(CalendarConnection.sync_requested_at).is_(None),
+            col(CalendarConnection.last_synced_at).nulls_first(),
+            col(CalendarConnection.id),
+        )
+    )
+    if requested_only:
+        query = query.where(col(CalendarConnection.sync_requested_at).is_not(None))
+    rows = session.exec(query).all()
     failing = [c.id for c, _, _ in rows if c.status == ConnectionStatus.ERROR.value and c.id]
     failures = _failures_since_success(session, failing)
     targets: list[PollTarget] = []
@@ -169,7 +202,9 @@ def due_targets(
     slack = timedelta(seconds=30)
     for connection, time_zone, email in rows:
         assert connection.id is not None
-        if connection.status == ConnectionStatus.ERROR.value:
+        if connection.sync_requested_at is not None:
+            pass  # "Sync now": polled at once, whatever the interval or backoff says
+        elif connection.status == ConnectionStatus.ERROR.value:
             last_try = connection.last_error_at or connection.updated_at
             wait = retry_delay(max(1, failures.get(connection.id, 1)), random=random)
             if last_try + wait > now:
@@ -231,7 +266,12 @@ async def poll_target(
     started = clock()
     if target.credentials is None:
         return PollOutcome(
-            target, started, clock(), error=target.unreadable or "unreadable", auth_expired=True
+            target,
+            started,
+            clock(),
+            error=target.unreadable or "unreadable",
+            auth_expired=True,
+            error_kind=ErrorKind.CREDENTIALS.value,
         )
     credentials = target.credentials
     start, end = now, now + timedelta(days=settings.sync_window_days)
@@ -260,7 +300,13 @@ async def poll_target(
             calendars = await provider.list_calendars()
             chosen = next((c for c in calendars if c.primary), calendars[0] if calendars else None)
             if chosen is None:
-                return PollOutcome(target, started, clock(), error="the account has no calendar")
+                return PollOutcome(
+                    target,
+                    started,
+                    clock(),
+                    error="the account has no calendar",
+                    error_kind=ErrorKind.NO_CALENDAR.value,
+                )
             calendar_id = chosen.id
         try:
             found = await provider.changes(calendar_id, cursor, start, end)
@@ -272,12 +318,15 @@ async def poll_target(
         return PollOutcome(
             target, started, clock(), changes=found, calendar_id=calendar_id, window_end=end
         )
-    except AuthExpired as exc:
-        return PollOutcome(target, started, clock(), error=exc.message, auth_expired=True)
-    except ProviderError as exc:
-        return PollOutcome(target, started, clock(), error=exc.message)
-    except IntegrationError as exc:
-        return PollOutcome(target, started, clock(), error=exc.message)
+    except IntegrationError as exc:  # ProviderError, AuthExpired included
+        return PollOutcome(
+            target,
+            started,
+            clock(),
+            error=exc.message,
+            auth_expired=isinstance(exc, AuthExpired),
+            error_kind=error_kind(exc, target.provider).value,
+        )
     finally:
         close = getattr(provider, "close", None)
         if callable(close):
@@ -423,6 +472,7 @@ def record_outcomes(*, session: Session, outcomes: list[PollOutcome], now: datet
             connection.sync_cursor = _cursor_document(outcome.changes.cursor, full_until)
             connection.status = ConnectionStatus.SYNCED.value
             connection.last_synced_at = outcome.finished_at
+            connection.error_kind = None
             if outcome.calendar_id and not connection.calendar_id:
                 connection.calendar_id = outcome.calendar_id
             ok += 1
@@ -461,10 +511,14 @@ def record_outcomes(*, session: Session, outcomes: list[PollOutcome], now: datet
             connection.status = new_status
             connection.last_error = error
             connection.last_error_at = outcome.finished_at
+            connection.error_kind = outcome.error_kind or ErrorKind.OTHER.value
             if outcome.auth_expired:
                 reconnect += 1
             else:
                 failed += 1
+        requested = connection.sync_requested_at
+        if requested is not None and requested <= outcome.started_at:
+            connection.sync_requested_at = None  # this poll answered the "Sync now"
         connection.updated_at = now
         session.add(run)
     session.commit()

@@ -21,8 +21,14 @@ from planner.integrations.calendar.base import (
     Credentials,
     ProviderError,
 )
+from planner.integrations.calendar.oauth import REVOCABLE, revoke_grant
 from planner.integrations.calendar.registry import provider_for
-from planner.integrations.crypto import credential_cipher, encrypt_credentials
+from planner.integrations.crypto import (
+    CredentialsUnreadable,
+    credential_cipher,
+    decrypt_credentials,
+    encrypt_credentials,
+)
 from planner.models import (
     Account,
     BusyInterval,
@@ -47,6 +53,8 @@ class Invitee:
     name: str
     email: str
     account_name: str = ""
+    locale: str = "en"
+    time_zone: str = "UTC"
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,10 @@ class ConnectionView:
     external_account: str
     last_synced_at: datetime | None
     last_error: str | None
+    error_kind: str | None = None
+    unreadable_count: int = 0
+    unknown_from: datetime | None = None
+    sync_pending: bool = False
 
 
 def invitee_for(*, session: Session, token: str, now: datetime) -> Invitee | None:
@@ -79,7 +91,15 @@ def invitee_for(*, session: Session, token: str, now: datetime) -> Invitee | Non
         return None
     invitation, user, account_name = row
     assert user.id is not None
-    return Invitee(user.id, invitation.account_id, user.name, user.email or "", account_name)
+    return Invitee(
+        user.id,
+        invitation.account_id,
+        user.name,
+        user.email or "",
+        account_name,
+        locale=user.locale,
+        time_zone=user.time_zone,
+    )
 
 
 def connections_of(*, session: Session, staff_user_id: int) -> list[ConnectionView]:
@@ -94,7 +114,17 @@ def connections_of(*, session: Session, staff_user_id: int) -> list[ConnectionVi
     ).all()
     return [
         ConnectionView(
-            c.id or 0, c.provider, c.status, c.external_account, c.last_synced_at, c.last_error
+            c.id or 0,
+            c.provider,
+            c.status,
+            c.external_account,
+            c.last_synced_at,
+            c.last_error,
+            error_kind=c.error_kind,
+            unreadable_count=c.unreadable_count,
+            unknown_from=c.unknown_from,
+            sync_pending=c.sync_requested_at is not None
+            and c.status in (ConnectionStatus.SYNCED.value, ConnectionStatus.ERROR.value),
         )
         for c in rows
     ]
@@ -192,6 +222,8 @@ def save_connection(
         encrypted_credentials=encrypt_credentials(credentials, settings),
         created_at=now,
         updated_at=now,
+        # The first poll at once, so that the admin list shows a fresh sync within seconds.
+        sync_requested_at=now,
     )
     session.add(connection)
     session.exec(
@@ -281,6 +313,64 @@ def disconnect(*, session: Session, staff_user_id: int, connection_id: int, now:
     )
     session.commit()
     return count == 1
+
+
+@dataclass(frozen=True)
+class Disconnected:
+    """What a disconnect did: `done` False when it was not the user's or already gone;
+    `revoked` True when the provider confirmed that Planner's access was given back,
+    False when it cannot revoke (CalDAV, Microsoft) or could not be reached."""
+
+    done: bool
+    provider: str = ""
+    revoked: bool = False
+
+
+async def disconnect_and_revoke(
+    *,
+    session: Session,
+    staff_user_id: int,
+    connection_id: int,
+    settings: Settings,
+    now: datetime,
+    http: httpx.AsyncClient | None = None,
+) -> Disconnected:
+    """Disconnect one of the user's own connections (credentials and cached busy times
+    dropped, in one commit), then give the grant back to the provider where it allows
+    that. The provider is asked after the commit, with no transaction open, so that a slow
+    or failing provider never keeps the connection alive."""
+    session.rollback()
+    row = session.exec(
+        select(CalendarConnection).where(
+            CalendarConnection.id == connection_id,
+            CalendarConnection.staff_user_id == staff_user_id,
+            CalendarConnection.status != ConnectionStatus.DISCONNECTED.value,
+        )
+    ).first()
+    if row is None:
+        session.rollback()
+        return Disconnected(done=False)
+    provider, secret = row.provider, row.encrypted_credentials
+    session.rollback()
+    if not disconnect(
+        session=session, staff_user_id=staff_user_id, connection_id=connection_id, now=now
+    ):
+        return Disconnected(done=False)
+    tokens = None
+    if provider in REVOCABLE and secret:
+        try:
+            tokens = decrypt_credentials(secret, settings).tokens
+        except CredentialsUnreadable:
+            tokens = None
+    if tokens is None:
+        return Disconnected(done=True, provider=provider)
+    if http is None:
+        async with httpx.AsyncClient() as client:
+            revoked = await revoke_grant(provider, tokens, http=client, settings=settings)
+    else:
+        revoked = await revoke_grant(provider, tokens, http=http, settings=settings)
+    log.info("connection %s disconnected; revoked at %s: %s", connection_id, provider, revoked)
+    return Disconnected(done=True, provider=provider, revoked=revoked)
 
 
 OAUTH_STATE_MINUTES = 10

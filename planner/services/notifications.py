@@ -453,6 +453,25 @@ def queue_sync_invitation(*, session: Session, staff_user_id: int, link: str) ->
     return _record_all(session, [mail])
 
 
+def queue_sync_reconnect(*, session: Session, staff_user_id: int, link: str) -> int:
+    """Record the mail asking a staff user to connect their calendar again (nothing for a
+    user without an e-mail address). Returns the number of mails newly queued (0 or 1)."""
+    user = _get(session, StaffUser, staff_user_id, "Staff user")
+    if not user.email:
+        return 0
+    account = _get(session, Account, user.account_id, "Account")
+    mail = _Outgoing(
+        dedupe_key=f"mail:sync_reconnect:{user.id}:{_link_digest(link)}",
+        account_id=account.id,
+        template="sync_reconnect",
+        to=_staff_box(user),
+        content=content.sync_reconnect(
+            _reader_for_staff(user), account_name=account.name, link=link
+        ),
+    )
+    return _record_all(session, [mail])
+
+
 def queue_interview_invitation(*, session: Session, invitation_id: int, link: str) -> int:
     """Record the candidate's invitation to choose a time through their unique link.
     A new link (a re-sent invitation) is a new mail; the same link queued again is not."""
@@ -656,6 +675,7 @@ def booking_ics(*, session: Session, booking_id: int, link: str | None = None) -
 NOTIFICATION_KIND = "notification"
 _RENDERERS: dict[str, Callable[..., int]] = {
     "sync_invitation": queue_sync_invitation,
+    "sync_reconnect": queue_sync_reconnect,
     "interview_invitation": queue_interview_invitation,
     "booking_confirmation": queue_booking_confirmation,
     "booking_cancellation": queue_booking_cancellation,

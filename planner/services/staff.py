@@ -7,9 +7,10 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from planner.db import begin_write
 from planner.domain.sync_status import sync_status
 from planner.domain.text import without_nul
-from planner.domain.vocabulary import Role
+from planner.domain.vocabulary import LOCALES, Role
 from planner.models import CalendarConnection, StaffUser, SyncInvitation
 from planner.services.actor import Actor, owned, require_admin
 from planner.services.auth import hash_password
@@ -134,3 +135,16 @@ def update_staff_user(
         session.rollback()
         raise InvalidInput("email", "another user already has this e-mail address") from None
     return get_staff_user(session=session, actor=actor, user_id=user_id)
+
+
+def set_own_language(*, session: Session, actor: Actor, locale: str) -> str:
+    """The signed-in staff user chooses the language of their pages and mails (one of
+    planner.domain.vocabulary.LOCALES); returns it. Raises InvalidInput for another value."""
+    if locale not in LOCALES:
+        raise InvalidInput("locale", "choose one of Planner's languages")
+    begin_write(session)
+    user = owned(actor, session.get(StaffUser, actor.user_id), "Staff user")
+    user.locale = locale
+    session.add(user)
+    session.commit()
+    return locale

@@ -8,8 +8,11 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from planner import routes
+from planner.db import begin_write
+from planner.domain.sync_status import CALENDAR_PROVIDERS
 from planner.domain.tokens import hash_token, new_token
-from planner.models import StaffUser, SyncInvitation
+from planner.domain.vocabulary import ConnectionStatus
+from planner.models import CalendarConnection, StaffUser, SyncInvitation
 from planner.services import notifications
 from planner.services.actor import Actor, require_admin
 from planner.services.errors import InvalidInput
@@ -26,20 +29,40 @@ class SyncInvitationResult:
 
     sent: list[str] = field(default_factory=list)
     without_email: list[str] = field(default_factory=list)
+    # Sent one within `not_again_within` already (a double click or a second admin).
+    already_sent: list[str] = field(default_factory=list)
+    # Asked to reconnect while a calendar of theirs syncs fine: nothing to fix, not sent.
+    not_needed: list[str] = field(default_factory=list)
+
+
+MAILS = {"invite": "sync_invitation", "reconnect": "sync_reconnect"}
 
 
 def send_sync_invitations(
-    *, session: Session, actor: Actor, user_ids: list[int], now: datetime
+    *,
+    session: Session,
+    actor: Actor,
+    user_ids: list[int],
+    now: datetime,
+    purpose: str = "invite",
+    not_again_within: timedelta | None = None,
 ) -> SyncInvitationResult:
-    """Send (or re-send) the calendar-sync invitation to the chosen staff users. Users
-    without an e-mail address are skipped and named in the result; a re-sent invitation
-    replaces the earlier link."""
+    """Send (or re-send) the calendar-sync invitation to the chosen staff users (admins
+    only); `purpose="reconnect"` sends the "please reconnect" mail instead, with the same
+    kind of fresh connect link. Users without an e-mail address are skipped and named in
+    the result; a re-sent invitation replaces the earlier link. With `not_again_within`,
+    users whose last invitation is younger than that are skipped and named in
+    `already_sent`, so that a double click sends one mail. A reconnect request for a user
+    whose calendar syncs is not sent (`not_needed`). Raises PermissionDenied, InvalidInput."""
     require_admin(actor)
+    if purpose not in MAILS:
+        raise InvalidInput("purpose", "unknown sync mail")
     wanted = list(dict.fromkeys(user_ids))
     if not wanted:
         raise InvalidInput("user_ids", "choose at least one staff user")
     if len(wanted) > MAX_PER_REQUEST:
         raise InvalidInput("user_ids", f"at most {MAX_PER_REQUEST} at a time")
+    begin_write(session)
     users = session.exec(
         select(StaffUser)
         .where(
@@ -50,13 +73,41 @@ def send_sync_invitations(
         .order_by(StaffUser.name)
     ).all()
     if len(users) != len(wanted):
+        session.rollback()
         raise InvalidInput("user_ids", "unknown staff user in this account")
     base_url = get_settings().base_url
     result = SyncInvitationResult()
+    recent: set[int] = set()
+    if not_again_within is not None:
+        recent = set(
+            session.exec(
+                select(SyncInvitation.staff_user_id).where(
+                    col(SyncInvitation.staff_user_id).in_(wanted),
+                    SyncInvitation.sent_at > now - not_again_within,
+                )
+            ).all()
+        )
+    working: set[int] = set()
+    if purpose == "reconnect":
+        working = set(
+            session.exec(
+                select(CalendarConnection.staff_user_id).where(
+                    col(CalendarConnection.staff_user_id).in_(wanted),
+                    col(CalendarConnection.provider).in_(CALENDAR_PROVIDERS),
+                    CalendarConnection.status == ConnectionStatus.SYNCED.value,
+                )
+            ).all()
+        )
     for user in users:
         assert user.id is not None
         if not user.email:
             result.without_email.append(user.name)
+            continue
+        if user.id in working:
+            result.not_needed.append(user.name)
+            continue
+        if user.id in recent:
+            result.already_sent.append(user.name)
             continue
         session.exec(
             update(SyncInvitation)  # type: ignore[call-overload]
@@ -79,7 +130,7 @@ def send_sync_invitations(
         )
         notifications.request(
             session=session,
-            name="sync_invitation",
+            name=MAILS[purpose],
             account_id=actor.account_id,
             staff_user_id=user.id,
             link=routes.sync_connect_url(base_url, token),
@@ -87,6 +138,10 @@ def send_sync_invitations(
         result.sent.append(user.name)
     session.commit()
     log.info(
-        "sync invitations: %d sent, %d without e-mail", len(result.sent), len(result.without_email)
+        "sync mails (%s): %d sent, %d without e-mail, %d sent just before",
+        purpose,
+        len(result.sent),
+        len(result.without_email),
+        len(result.already_sent),
     )
     return result

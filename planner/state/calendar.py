@@ -10,6 +10,7 @@ import reflex as rx
 from babel.dates import format_date
 
 from planner.db import session_scope
+from planner.i18n import translator
 from planner.i18n.dates import format_time_range, format_weekday_date
 from planner.models.base import utcnow
 from planner.services import interviews, previous_calendar, scheduling, staff
@@ -96,6 +97,7 @@ class CalendarState(rx.State):
         return None
 
     def _fill(self, actor: Actor) -> None:
+        tr = translator(actor.locale)
         zone = ZoneInfo(actor.time_zone)
         first, last = _range(self.mode, date.fromisoformat(self.anchor))
         with session_scope() as session:
@@ -118,19 +120,19 @@ class CalendarState(rx.State):
         self.days = [
             DayView(
                 label=format_weekday_date(
-                    group_list[0][1].start, locale="en", time_zone=actor.time_zone
+                    group_list[0][1].start, locale=actor.locale, time_zone=actor.time_zone
                 ),
                 agenda=[
                     EntryView(
                         key=key,
                         kind=entry.kind,
                         time=format_time_range(
-                            entry.start, entry.end, locale="en", time_zone=actor.time_zone
+                            entry.start, entry.end, locale=actor.locale, time_zone=actor.time_zone
                         ),  # fmt: skip
                         title=entry.title,
                         who=", ".join(entry.candidates or entry.participants)
                         if entry.candidates or entry.kind == "previous"
-                        else "Awaiting choice",
+                        else tr("Awaiting choice"),
                     )
                     for key, entry in group_list
                 ],
@@ -143,12 +145,12 @@ class CalendarState(rx.State):
         self.total = len(found)
         end_label = last - timedelta(days=1)
         self.range_label = (
-            format_date(first, "full", locale="en")
+            format_date(first, "full", locale=actor.locale)
             if self.mode == "day"
-            else format_date(first, "LLLL y", locale="en")
+            else format_date(first, "LLLL y", locale=actor.locale)
             if self.mode == "month"
-            else f"{format_date(first, 'd MMM', locale='en')} – "
-            f"{format_date(end_label, 'd MMM y', locale='en')}"
+            else f"{format_date(first, 'd MMM', locale=actor.locale)} – "
+            f"{format_date(end_label, 'd MMM y', locale=actor.locale)}"
         )
         self.loaded = True
 
@@ -214,8 +216,8 @@ class CalendarState(rx.State):
         self.detail_title = detail.title
         self.detail_kind = "booked" if slot is not None and slot.booked else "offered"
         self.detail_when = (
-            f"{format_weekday_date(slot.start_at, locale='en', time_zone=tz)}, "
-            f"{format_time_range(slot.start_at, slot.end_at, locale='en', time_zone=tz)}"
+            f"{format_weekday_date(slot.start_at, locale=actor.locale, time_zone=tz)}, "
+            f"{format_time_range(slot.start_at, slot.end_at, locale=actor.locale, time_zone=tz)}"
             if slot is not None
             else ""
         )
@@ -231,8 +233,8 @@ class CalendarState(rx.State):
         self.detail_slots = [
             SlotView(
                 key=index,
-                label=f"{format_weekday_date(s.start_at, locale='en', time_zone=tz)}, "
-                f"{format_time_range(s.start_at, s.end_at, locale='en', time_zone=tz)}",
+                label=f"{format_weekday_date(s.start_at, locale=actor.locale, time_zone=tz)}, "
+                f"{format_time_range(s.start_at, s.end_at, locale=actor.locale, time_zone=tz)}",
                 booked=s.booked > 0,
             )
             for index, s in enumerate(open_slots)
@@ -260,10 +262,11 @@ class CalendarState(rx.State):
             self.message = exc.message
             return None
         self._show_detail(actor, self._detail_interview, None)
+        tr = translator(actor.locale)
         self.message = (
-            "Time removed. The candidate who had booked it has been told."
+            tr("Time removed. The candidate who had booked it has been told.")
             if cancelled
-            else "Time removed."
+            else tr("Time removed.")
         )
         self._fill(actor)
         return None

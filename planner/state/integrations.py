@@ -6,6 +6,8 @@ from dataclasses import dataclass
 import reflex as rx
 
 from planner.db import session_scope
+from planner.i18n import translator
+from planner.i18n.dates import format_short
 from planner.models.base import utcnow
 from planner.services import api_keys, mail_log, webhooks
 from planner.services.actor import Actor
@@ -14,8 +16,9 @@ from planner.state.guard import signed_in_actor
 from planner.state.session import sign_in_redirect
 
 
-def _when(value) -> str:  # type: ignore[no-untyped-def]
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+def _when_in(value, locale: str = "en", zone: str = "UTC") -> str:  # type: ignore[no-untyped-def]
+    """A time of the page in the reader's language and zone ("—" for none)."""
+    return format_short(value, locale=locale, time_zone=zone) if value else "—"
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,11 @@ class IntegrationsState(rx.State):
         return actor if self.allowed else None
 
     def _fill(self, actor: Actor) -> None:
+        tr = translator(actor.locale)
+
+        def _when(value):  # type: ignore[no-untyped-def]
+            return _when_in(value, actor.locale, actor.time_zone)
+
         with session_scope() as session:
             keys = api_keys.list_api_keys(session=session, actor=actor)
             endpoints = webhooks.list_endpoints(session=session, actor=actor)
@@ -109,7 +117,7 @@ class IntegrationsState(rx.State):
                 event=d.event,
                 url=d.endpoint_url,
                 attempt=d.attempt,
-                result=(f"HTTP {d.status_code}" if d.status_code else d.error or "no answer"),
+                result=(f"HTTP {d.status_code}" if d.status_code else d.error or tr("no answer")),
                 succeeded=d.succeeded,
             )
             for d in deliveries
@@ -163,7 +171,8 @@ class IntegrationsState(rx.State):
         except (InvalidInput, PermissionDenied) as exc:
             self.error = exc.message
             return None
-        self.shown_once_label = f"API key “{created.name}”"
+        tr = translator(actor.locale)
+        self.shown_once_label = tr("API key “{name}”", name=created.name)
         self.shown_once_value = created.key
         self.new_key_name = ""
         self._fill(actor)
@@ -203,7 +212,8 @@ class IntegrationsState(rx.State):
         except (InvalidInput, PermissionDenied) as exc:
             self.error = exc.message
             return None
-        self.shown_once_label = f"Signing secret for {created.url}"
+        tr = translator(actor.locale)
+        self.shown_once_label = tr("Signing secret for {url}", url=created.url)
         self.shown_once_value = created.secret
         self.new_url = ""
         self._fill(actor)

@@ -5,10 +5,12 @@ import reflex as rx
 from planner import routes
 from planner.api.app import session_token_from_cookie_header
 from planner.db import session_scope
-from planner.i18n.staff import staff_texts
+from planner.domain.vocabulary import LOCALES
+from planner.i18n.staff import role_name, staff_texts
 from planner.models.base import utcnow
-from planner.services import auth
+from planner.services import auth, staff
 from planner.services.actor import Actor
+from planner.services.errors import PlannerError
 from planner.settings import get_settings
 
 
@@ -19,6 +21,25 @@ def current_actor(state: rx.State) -> Actor | None:
         return None
     with session_scope() as session:
         return auth.resolve_session(session=session, token=token, now=utcnow())
+
+
+def browser_locale(accept_language: str | None) -> str:
+    """The first of Planner's languages in an Accept-Language header ("da-DK,da;q=0.9,en"
+    -> "da"; Norwegian "no"/"nn" read as "nb"), English when none fits."""
+    ranked = []
+    for position, part in enumerate((accept_language or "").split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        language = tag.strip().lower().split("-")[0]
+        language = "nb" if language in ("no", "nn") else language
+        if language in LOCALES and quality > 0:
+            ranked.append((-quality, position, language))
+    return min(ranked)[2] if ranked else "en"
 
 
 def sign_in_redirect(state: rx.State) -> rx.event.EventSpec:
@@ -46,17 +67,47 @@ class SessionState(rx.State):
         """Keep what the layout shows about the actor."""
         self.user_name = actor.name
         self.account_name = actor.account_name
-        self.role_label = actor.role.value.replace("_", " ").capitalize()
         self.is_admin = actor.is_admin
         self.is_development = get_settings().is_development
         self.zone = actor.time_zone
         if actor.locale != self.locale or (actor.locale != "en" and not self.texts):
             self._use_language(actor.locale)
+        self.role_label = role_name(self.locale, actor.role.value)
 
     def _use_language(self, locale: str) -> None:
         """Show the staff pages in `locale` (one of planner.domain.vocabulary.LOCALES)."""
         self.locale = locale
         self.texts = dict(staff_texts(locale))
+
+    def use_browser_language(self) -> None:
+        """Before sign-in: the staff pages in the browser's preferred language
+        (Accept-Language, RFC 9110 section 12.5.4) when Planner speaks it, else English."""
+        self._use_language(browser_locale(self.router.headers.accept_language))
+
+    @rx.event
+    def detect_language(self):
+        """For pages anyone may see (not found): the signed-in user's language, else the
+        browser's."""
+        actor = current_actor(self)
+        if actor is not None:
+            self.remember(actor)
+        else:
+            self.use_browser_language()
+
+    @rx.event
+    def choose_language(self, locale: str):
+        """The user menu's language choice: kept on the staff user, then the page is shown
+        again in that language (its texts with values are formatted on load)."""
+        actor = current_actor(self)
+        if actor is None:
+            return sign_in_redirect(self)
+        try:
+            with session_scope() as session:
+                staff.set_own_language(session=session, actor=actor, locale=str(locale))
+        except PlannerError:
+            return None
+        self._use_language(str(locale))
+        return rx.call_script("window.location.reload()")
 
     def forget(self) -> None:
         self.user_name = self.account_name = self.role_label = ""

@@ -20,17 +20,23 @@ class SignInState(rx.State):
 
     message: str = ""
     message_kind: str = "info"
+    # The key of MESSAGES shown (the page shows its text in the reader's language).
+    message_code: str = ""
     next_path: str = routes.HOME
 
     @rx.event
     async def load(self):
         params = self.router.url.query_parameters
-        kind, text = MESSAGES.get(params.get("error", ""), ("info", ""))
+        code = str(params.get("error", ""))
+        kind, text = MESSAGES.get(code, ("info", ""))
         self.message, self.message_kind = text, kind
+        self.message_code = code if code in MESSAGES else ""
         self.next_path = routes.safe_next_path(params.get("next"))
         actor = current_actor(self)
         if actor is not None:
             session_state = await self.get_state(SessionState)
             session_state.remember(actor)
             return rx.redirect(self.next_path)
+        session_state = await self.get_state(SessionState)
+        session_state.use_browser_language()
         return None

@@ -46,13 +46,13 @@ def _log_tail(path: Path, lines: int = 60) -> str:
         return "(no log)"
 
 
-def _server_env(database_url: str, port: int) -> dict[str, str]:
+def _server_env(database_url: str, port: int, secret_key: str) -> dict[str, str]:
     env = dict(os.environ)
     for name in ("PLANNER_REDIS_URL", "PLANNER_PUBLIC_URL"):
         env.pop(name, None)  # no Redis: Reflex keeps state in memory; URLs from the port
     env.update(
         PLANNER_ENV="test",
-        PLANNER_SECRET_KEY="e2e-" + secrets.token_urlsafe(40),
+        PLANNER_SECRET_KEY=secret_key,
         PLANNER_DATABASE_URL=database_url,
         PLANNER_PORT=str(port),
         REFLEX_TELEMETRY_ENABLED="false",
@@ -80,18 +80,30 @@ def demo_password() -> str:
 
 
 @pytest.fixture(scope="session")
+def e2e_secret_key() -> str:
+    """The e2e server's PLANNER_SECRET_KEY (credentials stored by tests must use it)."""
+    return "e2e-" + secrets.token_urlsafe(40)
+
+
+@pytest.fixture(scope="session")
+def e2e_env(e2e_database_url, e2e_secret_key) -> Callable[[int], dict[str, str]]:
+    """The environment of the e2e server's processes (a worker gets the same), for a port."""
+    return lambda port: _server_env(e2e_database_url, port, e2e_secret_key)
+
+
+@pytest.fixture(scope="session")
 def e2e_database_url(tmp_path_factory) -> str:
     """The SQLite database the e2e server runs on (tests may add rows through services)."""
     return f"sqlite:///{tmp_path_factory.mktemp('e2e-db') / 'planner.db'}"
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory, demo_password, e2e_database_url) -> Iterator[str]:
+def app_url(tmp_path_factory, demo_password, e2e_database_url, e2e_env) -> Iterator[str]:
     """The base URL (no trailing slash) of a running Planner with the demo account."""
     tmp = tmp_path_factory.mktemp("e2e-server")
     database_url = e2e_database_url
     port = _free_port()
-    env = _server_env(database_url, port)
+    env = e2e_env(port)
 
     migrated = subprocess.run(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", "planner.cli", "migrate"],

@@ -26,7 +26,7 @@ def test_sign_in_from_candidates_lands_on_the_candidate_list(page: Page, sign_in
 
     banner = page.get_by_role("banner")
     expect(banner.get_by_text("Astrid Holm", exact=True)).to_be_visible()
-    expect(banner.get_by_text("Admin · Demo", exact=True)).to_be_visible()
+    expect(banner.get_by_text("Administrator · Demo", exact=True)).to_be_visible()
     navigation = page.get_by_role("navigation", name="Main")
     expect(navigation.get_by_role("link", name="Admin", exact=True)).to_be_visible()
     expect(navigation.get_by_role("link", name="Admin", exact=True)).to_have_attribute(
@@ -136,7 +136,7 @@ def test_a_danish_admin_reads_the_navigation_in_danish(page: Page, sign_in, staf
     staff_locale(ADMIN_EMAIL, "da")
     sign_in(ADMIN_EMAIL, start="/candidates")
 
-    navigation = page.get_by_role("navigation", name="Main")
+    navigation = page.get_by_role("navigation", name="Hovedmenu")
     expect(navigation.get_by_role("link", name="Kandidater", exact=True)).to_be_visible()
     expect(navigation.get_by_role("link", name="Kalender", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Log ud")).to_be_visible()

@@ -140,6 +140,7 @@ class OAuthIssuer:
     access_tokens: set[str] = field(default_factory=set)
     refresh_tokens: set[str] = field(default_factory=set)
     refresh_count: int = 0
+    revoked_tokens: list[str] = field(default_factory=list)
 
     def issue(self, *, scope: str = "") -> dict[str, Any]:
         """Fresh tokens, as the token endpoint answers them."""
@@ -219,6 +220,20 @@ class OAuthIssuer:
                 self.refresh_tokens.discard(answer.pop("refresh_token"))
             return JSONResponse(answer)
         return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
+
+    async def revoke_endpoint(self, request: Request) -> Response:
+        """Google's revocation endpoint: a refresh token revokes the whole grant (its access
+        tokens too); an unknown token is 400 invalid_token."""
+        token = str((await request.form()).get("token", ""))
+        if token in self.refresh_tokens:
+            self.revoked_tokens.append(token)
+            self.revoke()
+            return Response(status_code=200)
+        if token in self.access_tokens:
+            self.revoked_tokens.append(token)
+            self.access_tokens.discard(token)
+            return Response(status_code=200)
+        return JSONResponse({"error": "invalid_token"}, status_code=400)
 
 
 def unauthorized() -> Response:

@@ -243,6 +243,7 @@ def build_app(state: GoogleState, issuer: OAuthIssuer) -> Starlette:
         routes=[
             Route("/o/oauth2/v2/auth", issuer.authorize),
             Route("/token", issuer.token, methods=["POST"]),
+            Route("/revoke", issuer.revoke_endpoint, methods=["POST"]),
             Route("/calendar/v3/users/me/calendarList", calendar_list),
             Route("/calendar/v3/freeBusy", freebusy, methods=["POST"]),
             Route("/calendar/v3/calendars/{calendar_id}/events", events, methods=["GET", "POST"]),
@@ -270,6 +271,7 @@ class FakeGoogle:
             "PLANNER_GOOGLE_API_BASE": self.url,
             "PLANNER_GOOGLE_AUTH_URL": f"{self.url}/o/oauth2/v2/auth",
             "PLANNER_GOOGLE_TOKEN_URL": f"{self.url}/token",
+            "PLANNER_GOOGLE_REVOKE_URL": f"{self.url}/revoke",
             "PLANNER_GOOGLE_CLIENT_ID": self.issuer.client_id,
             "PLANNER_GOOGLE_CLIENT_SECRET": self.issuer.client_secret,
         }

@@ -485,3 +485,40 @@ def raise_for_status(response: httpx.Response, provider: str, what: str) -> None
     if status == 403:
         raise InvalidRequest(f"{provider} {what}: permission denied ({detail})")
     raise InvalidRequest(f"{provider} {what}: refused ({detail})")
+
+
+# Providers whose OAuth server lets an app give back a user's grant. Microsoft's identity
+# platform has no per-app revocation endpoint for delegated tokens (only revoking every
+# session of the user), so a user removes Planner there in their account settings.
+REVOCABLE = ("google",)
+
+
+async def revoke_grant(
+    provider: str, tokens: OAuthTokens, *, http: httpx.AsyncClient, settings: Settings
+) -> bool:
+    """Give back a user's grant at the provider when it allows that (Google: POST the
+    refresh token, or the access token, to the revocation endpoint, which revokes the whole
+    grant; developers.google.com/identity/protocols/oauth2/web-server#tokenrevoke). True
+    when the provider confirmed, or the grant was already gone (400 invalid_token); False
+    when the provider cannot revoke or could not be reached."""
+    if provider not in REVOCABLE:
+        return False
+    token = tokens.refresh_token or tokens.access_token
+    if not token:
+        return False
+    try:
+        response = await http.post(
+            settings.google_revoke_url,
+            data={"token": token},
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            timeout=10.0,
+        )
+    except httpx.HTTPError as exc:
+        log.warning("google revocation failed: %s", type(exc).__name__)
+        return False
+    if response.status_code == 200:
+        return True
+    if response.status_code == 400 and "invalid_token" in response.text:
+        return True  # already revoked or expired: nothing left to give back
+    log.warning("google revocation answered %s", response.status_code)
+    return False

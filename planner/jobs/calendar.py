@@ -18,7 +18,7 @@ from planner.integrations.calendar.registry import provider_for
 from planner.integrations.errors import IntegrationError
 from planner.integrations.meetings.zoom import ZoomMeetings
 from planner.models.base import utcnow
-from planner.services import calendar_events, calendar_sync
+from planner.services import calendar_events, calendar_sync, notifications
 from planner.services.calendar_events import CalendarWork, WorkResult
 from planner.services.notifications import MAIL_KIND
 from planner.settings import Settings, get_settings
@@ -36,6 +36,8 @@ def _claim(settings: Settings) -> list[CalendarWork]:
     lease = timedelta(seconds=settings.calendar_lease_seconds)
     work = []
     with session_scope() as session:
+        # Bookings record one outbox row each; expanding it makes their calendar rows.
+        notifications.render_requested(session=session)
         for row_id in calendar_events.claim_due(session=session, now=now, lease=lease):
             prepared = calendar_events.prepare(session=session, row_id=row_id, settings=settings)
             session.rollback()

@@ -48,7 +48,7 @@ def claim_due_rows(
     worker takes it while this one works; a worker that dies leaves its rows to be claimed
     again once the lease has passed. One UPDATE ... RETURNING; on PostgreSQL its subquery
     locks with FOR UPDATE SKIP LOCKED, on SQLite the single statement runs under the write
-    lock and re-checks the due condition."""
+    lock and re-checks the due condition. Returns the ids oldest `created_at` first."""
     due = (
         select(OutboxMessage.id)
         .where(
@@ -72,7 +72,17 @@ def claim_due_rows(
         .returning(col(OutboxMessage.id))
         .execution_options(synchronize_session=False)
     )
-    claimed = sorted(session.exec(statement).scalars().all())  # type: ignore[call-overload]
+    claimed = list(session.exec(statement).scalars().all())  # type: ignore[call-overload]
+    if len(claimed) > 1:
+        # In the order the effects happened: a row recorded after its cause (a booking's
+        # webhook, expanded by the worker) carries the cause's time as created_at.
+        claimed = list(
+            session.exec(
+                select(OutboxMessage.id)
+                .where(col(OutboxMessage.id).in_(claimed))
+                .order_by(col(OutboxMessage.created_at), col(OutboxMessage.id))
+            ).all()
+        )
     session.commit()
     return claimed
 

@@ -1,7 +1,9 @@
 """The candidate's booking page: offered times in their zone and language, book, cancel,
 or say that no time fits. Reached only through the link token in the address."""
 
+import asyncio
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import groupby
 
 import reflex as rx
@@ -97,25 +99,27 @@ class BookingPageState(rx.State):
         return routes.token_from_path(self.router.url.path)
 
     @rx.event
-    def load(self):
+    async def load(self):
         self.notice, self.comment, self.comment_error, self.selected = "", "", "", -1
-        self._refresh()
+        await self._refresh()
 
-    def _refresh(self, *, keep_view: bool = False) -> None:
+    async def _refresh(self, *, keep_view: bool = False) -> None:
+        # Database work runs in a worker thread: on the event loop it would hold up every
+        # other candidate's websocket on this process (issue 15, finding 10).
         token = self._token()
         now = utcnow()
-        with session_scope() as session:
-            found = booking.candidate_view(session=session, token=token, now=now)
-            booking_id = None
-            if found is not None and found.booked is not None:
-                booking_id = booking.active_booking_id(session=session, token=token)
-            links = ("", "")
-            if booking_id is not None:
-                links = notifications.booking_calendar_links(
-                    session=session,
-                    booking_id=booking_id,
-                    link=routes.booking_url(get_settings().base_url, token),
-                )
+        found, links = await asyncio.to_thread(_read_page, token, now)
+        self._show_page(token, now, found, links, keep_view=keep_view)
+
+    def _show_page(
+        self,
+        token: str,
+        now: datetime,
+        found: booking.CandidateView | None,
+        links: tuple[str, str],
+        *,
+        keep_view: bool,
+    ) -> None:
         self.loaded = True
         if found is None:
             self.texts = _texts(self.lang)
@@ -186,18 +190,12 @@ class BookingPageState(rx.State):
         self.notice = ""
 
     @rx.event
-    def book_selected(self):
+    async def book_selected(self):
         if self.selected < 0:
             return
-        with session_scope() as session:
-            try:
-                result = booking.book(
-                    session=session, token=self._token(), slot_id=self.selected, now=utcnow()
-                )
-            except InvalidInput:
-                result = booking.Result(Outcome.SLOT_UNAVAILABLE)
+        result = await asyncio.to_thread(_book, self._token(), self.selected)
         self.selected = -1
-        self._refresh()
+        await self._refresh()
         if result.outcome is Outcome.SLOT_TAKEN:
             self._notice(self.texts["taken"], "error")
         elif result.outcome in (Outcome.SLOT_UNAVAILABLE, Outcome.ALREADY_BOOKED):
@@ -209,30 +207,64 @@ class BookingPageState(rx.State):
         self.comment_error = ""
 
     @rx.event
-    def show(self, view: str):
+    async def show(self, view: str):
         if view in ("choose", "no_fit_form", "cancel_form", "booked"):
             self.view = view
             self.comment, self.comment_error, self.notice = "", "", ""
             if view in ("choose", "booked"):
-                self._refresh()
+                await self._refresh()
 
     @rx.event
-    def send_comment(self):
-        action = booking.no_fit if self.view == "no_fit_form" else booking.cancel
-        with session_scope() as session:
-            try:
-                result = action(
-                    session=session, token=self._token(), comment=self.comment, now=utcnow()
-                )
-            except InvalidInput:
-                self.comment_error = self.texts["comment_required"]
-                return
+    async def send_comment(self):
+        no_fit = self.view == "no_fit_form"
+        result = await asyncio.to_thread(_comment, self._token(), self.comment, no_fit=no_fit)
+        if result is None:
+            self.comment_error = self.texts["comment_required"]
+            return
         self.comment = ""
         if result.outcome is Outcome.COMMENTED:
             self.view = "commented"
             self._notice(self.texts["commented"], "success")
         elif result.outcome is Outcome.CANCELLED:
-            self._refresh()
+            await self._refresh()
             self._notice(self.texts["cancelled"], "success")
         else:
-            self._refresh()
+            await self._refresh()
+
+
+# --- database work, run in a worker thread -------------------------------------------------
+
+
+def _read_page(token: str, now: datetime) -> tuple[booking.CandidateView | None, tuple[str, str]]:
+    """What the link shows, and the calendar links of its booking ("" when none)."""
+    with session_scope() as session:
+        found = booking.candidate_view(session=session, token=token, now=now)
+        booking_id = None
+        if found is not None and found.booked is not None:
+            booking_id = booking.active_booking_id(session=session, token=token)
+        if booking_id is None:
+            return found, ("", "")
+        links = notifications.booking_calendar_links(
+            session=session,
+            booking_id=booking_id,
+            link=routes.booking_url(get_settings().base_url, token),
+        )
+        return found, links
+
+
+def _book(token: str, slot_id: int) -> booking.Result:
+    with session_scope() as session:
+        try:
+            return booking.book(session=session, token=token, slot_id=slot_id, now=utcnow())
+        except InvalidInput:
+            return booking.Result(Outcome.SLOT_UNAVAILABLE)
+
+
+def _comment(token: str, comment: str, *, no_fit: bool) -> booking.Result | None:
+    """The candidate's no-fit comment or cancellation; None when the comment is refused."""
+    action = booking.no_fit if no_fit else booking.cancel
+    with session_scope() as session:
+        try:
+            return action(session=session, token=token, comment=comment, now=utcnow())
+        except InvalidInput:
+            return None

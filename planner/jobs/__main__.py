@@ -1,27 +1,33 @@
-"""`python -m planner.jobs`: run one ARQ worker process."""
+"""`python -m planner.jobs`: run one ARQ worker process; `python -m planner.jobs check`:
+exit 0 when that worker reported health within the last health-check interval, else 1
+(for a supervisor's health probe)."""
 
-import logging
 import sys
 
 from arq import run_worker
 
-from planner.jobs.worker import WorkerSettings, redis_settings
+from planner import logs
+from planner.jobs.worker import WorkerSettings, health_check_key, is_healthy, redis_settings
 from planner.settings import SettingsError, get_settings
 
 
-def main() -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+def main(argv: list[str]) -> int:
+    logs.configure("worker")
     try:
         get_settings()
         settings = redis_settings()
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
-    run_worker(WorkerSettings, redis_settings=settings)  # type: ignore[arg-type]
+    if argv[:1] == ["check"]:
+        return 0 if is_healthy(get_settings().redis_url) else 1
+    run_worker(
+        WorkerSettings,  # type: ignore[arg-type]
+        redis_settings=settings,
+        health_check_key=health_check_key(),
+    )
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -21,10 +21,12 @@ from sqlmodel import Session, col, select
 
 from planner.domain.retry import retry_delay
 from planner.integrations.mail.smtp import MailDeliveryError, MailTransport
+from planner.logs import ACTIVITY
 from planner.models import OutboxMessage
 from planner.services.notifications import MAIL_KIND
 
 log = logging.getLogger(__name__)
+activity = logging.getLogger(f"{ACTIVITY}.mail")
 
 MAX_ATTEMPTS = 12
 LEASE = timedelta(minutes=10)
@@ -160,6 +162,7 @@ def deliver_due_mail(
                     given_up += 1
                 continue
             _mark_done(session, row, now=now, error=None)
+            activity.info("Mail sent: %s (outbox %s)", row.payload.get("template", "mail"), row.id)
             sent += 1
     finally:
         transport.close()

@@ -24,6 +24,7 @@ from planner.integrations.mail.smtp import MailDeliveryError, MailTransport
 from planner.logs import ACTIVITY
 from planner.models import OutboxMessage
 from planner.services.notifications import MAIL_KIND
+from planner.settings import get_settings
 
 log = logging.getLogger(__name__)
 activity = logging.getLogger(f"{ACTIVITY}.mail")
@@ -128,7 +129,8 @@ def deliver_due_mail(
     random: Callable[[], float] = _random.random,
 ) -> DeliveryReport:
     """Send every claimed due mail through `transport`, then record the outcome of each."""
-    claimed = claim_due_mail(session=session, now=now, limit=limit)
+    lease = timedelta(seconds=get_settings().mail_lease_seconds)
+    claimed = claim_due_mail(session=session, now=now, limit=limit, lease=lease)
     sent = retrying = given_up = 0
     try:
         for row_id in claimed:

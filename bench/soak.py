@@ -241,7 +241,9 @@ class Visit:
     errors: list[str] = field(default_factory=list)
 
 
-def _visit(base_url: str, link_token: str, slot_id: int, timeout: float = 60) -> Visit:
+def visit_booking_page(
+    base_url: str, link_token: str, slot_id: int, timeout: float = 60, tries: int = TRIES
+) -> Visit:
     """Open /book/<token> over the websocket as the browser does (hydrate, then on_load),
     select the slot and book it; reconnect on failure. Outcome: booked, taken or failed."""
     import socketio
@@ -249,7 +251,7 @@ def _visit(base_url: str, link_token: str, slot_id: int, timeout: float = 60) ->
     visit = Visit()
     path = f"/book/{link_token}"
     router = {"pathname": path, "asPath": path, "query": {}}
-    for attempt in range(TRIES):
+    for attempt in range(tries):
         visit.tries = attempt + 1
         view: dict[str, object] = {}
         changed = threading.Condition()
@@ -544,7 +546,7 @@ def soak(*, candidates: int, racers: int, concurrency: int | None = None) -> dic
 
         def candidate(pair: tuple[str, int]) -> None:
             nonlocal http_5xx
-            visit = _visit(base_url, *pair)
+            visit = visit_booking_page(base_url, *pair)
             status = _http_status(f"{base_url}/book/{pair[0]}/interview.ics")
             with lock:
                 visits.append(visit)

@@ -238,6 +238,7 @@ class Visit:
     load_ms: float | None = None
     book_ms: float | None = None
     tries: int = 0
+    notice: str = ""
     errors: list[str] = field(default_factory=list)
 
 
@@ -305,6 +306,7 @@ def visit_booking_page(
                 raise TimeoutError("no answer to the booking")
             visit.book_ms = (time.perf_counter() - booking_started) * 1000
             visit.outcome = "booked" if view.get("view") == "booked" else "taken"
+            visit.notice = str(view.get("notice", ""))
             return visit
         except Exception as exc:  # noqa: BLE001 - every failure is a reconnect, and counted
             visit.errors.append(f"{type(exc).__name__}: {exc}"[:200])
@@ -540,6 +542,7 @@ def soak(*, candidates: int, racers: int, concurrency: int | None = None) -> dic
         http_5xx = 0
         visits: list[Visit] = []
         race_outcomes: list[str] = []
+        refused: list[str] = []  # candidates of a time of their own who did not get it
         racer_tokens = {token for token, _ in race}
         lock = threading.Lock()
         done = threading.Semaphore(0)
@@ -552,6 +555,8 @@ def soak(*, candidates: int, racers: int, concurrency: int | None = None) -> dic
                 visits.append(visit)
                 if pair[0] in racer_tokens:
                     race_outcomes.append(visit.outcome)
+                elif visit.outcome != "booked":
+                    refused.append(visit.notice or visit.outcome)
                 http_5xx += status >= 500
             done.release()
 
@@ -642,7 +647,10 @@ def soak(*, candidates: int, racers: int, concurrency: int | None = None) -> dic
             "double_bookings": double,
             "mails": mails_expected,
             "lost_mails": (mails_expected - len(sent)) + sum(1 for m in sent if m not in received),
+            # A worker killed between the SMTP server's "250" and its done mark sends the
+            # same bytes again: receivers drop it by Message-ID (at-least-once delivery).
             "duplicate_mails": sum(count - 1 for count in received.values() if count > 1),
+            "distinct_mails_received": sum(1 for m in set(sent) if m in received),
             "calendar_events": len(uids),
             "lost_events": pending_links + sum(1 for key in links if key not in uids),
             "duplicate_events": sum(count - 1 for count in uids.values() if count > 1)
@@ -655,6 +663,7 @@ def soak(*, candidates: int, racers: int, concurrency: int | None = None) -> dic
             if any(v.book_ms for v in visits)
             else None,
             "web_rss_mb": round(web_rss, 1),
+            "refused": Counter(refused).most_common(5),
             "errors": Counter(e.split(":")[0] for v in visits for e in v.errors).most_common(5),
         }
     finally:

@@ -11,7 +11,11 @@ def test_a_short_soak_loses_and_duplicates_nothing():
     assert result["race_winners"] == 1
     assert result["failed_visits"] == 0
     assert result["double_bookings"] == 0
-    assert result["mails"] > 0 and result["lost_mails"] == 0 and result["duplicate_mails"] == 0
+    assert result["mails"] > 0 and result["lost_mails"] == 0
+    # Each notification is one mail with one Message-ID; a worker SIGKILLed between the SMTP
+    # server's acceptance and its done mark resends those same bytes (receivers drop the
+    # copy by Message-ID), so only copies of one Message-ID may arrive twice.
+    assert result["distinct_mails_received"] == result["mails"]
     assert result["calendar_events"] == 21
     assert result["lost_events"] == 0 and result["duplicate_events"] == 0
     assert result["outbox_left"] == 0

@@ -183,7 +183,7 @@ _PARTICIPANTS = select(InterviewParticipant.staff_user_id).where(
 )
 _LOCK_PARTICIPANTS = (
     select(StaffUser.id)
-    .where(StaffUser.id.in_(bindparam("participant_ids", expanding=True)))  # type: ignore[union-attr]
+    .where(StaffUser.id.in_(_PARTICIPANTS.scalar_subquery()))  # type: ignore[union-attr]
     .order_by(StaffUser.id)  # type: ignore[arg-type]
     .with_for_update()
 )
@@ -235,6 +235,9 @@ _OTHER_BOOKED_TIMES = (
 )
 
 
+_ANY_BUSY = select(_CALENDAR_BUSY.scalar_subquery() + _OTHER_BOOKINGS.scalar_subquery())
+
+
 def _busy_slot_ids(session: Session, interview_id: int, slots: list[OfferedSlot]) -> set[int]:
     """The slots (of one interview) at which a participant has another commitment, as
     _participants_busy decides for one slot, read in three queries for all of them."""
@@ -266,8 +269,14 @@ def _participants_busy(
     from their synced calendar (Planner's own events for this interview excepted), or an
     active booking of another interview. Locks the participants' rows first, so that two
     bookings of different interviews for the same people are decided one after the other."""
+    # Two round trips: the booking path runs under contention (issue 15, deliver 7).
+    read_ids = (
+        _LOCK_PARTICIPANTS
+        if lock and session.get_bind().dialect.name == "postgresql"
+        else _PARTICIPANTS
+    )
     participant_ids = sorted(
-        session.execute(_PARTICIPANTS, {"interview_id": interview_id}).scalars().all()
+        session.execute(read_ids, {"interview_id": interview_id}).scalars().all()
     )
     params = {
         "participant_ids": participant_ids,
@@ -275,11 +284,7 @@ def _participants_busy(
         "start_at": start,
         "end_at": end,
     }
-    if lock and session.get_bind().dialect.name == "postgresql":
-        session.execute(_LOCK_PARTICIPANTS, params).all()
-    if session.execute(_CALENDAR_BUSY, params).scalar():
-        return True
-    return bool(session.execute(_OTHER_BOOKINGS, params).scalar())
+    return bool(session.execute(_ANY_BUSY, params).scalar())
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from planner.db import get_engine
 from planner.domain.vocabulary import Role
 from planner.models import Booking, SignInAttempt, StaffUser
 from planner.models.base import utcnow
-from planner.services import booking, scheduling
+from planner.services import booking, candidates, scheduling
 from planner.settings import get_settings
 from tests.factories import account_with_admin, actor_for, add_candidate
 
@@ -71,9 +71,9 @@ def sqlite_app(tmp_path, migrated_templates, monkeypatch):
     get_engine.cache_clear()
 
 
-def _seed(candidates: int) -> list[tuple[str, int]]:
-    """An account with an admin, an interview of `candidates` slots and one invitation per
-    candidate; returns (token, slot id) pairs, one distinct slot each."""
+def _seed(count: int):  # type: ignore[no-untyped-def]
+    """An account with an admin, an interview of `count` slots and one invitation per
+    candidate; returns the admin (Actor) and (token, slot id) pairs, one distinct slot each."""
     now = utcnow()
     with Session(get_engine(), expire_on_commit=False) as session:
         account, admin = account_with_admin(session, "Alpha", email="admin@alpha.example")
@@ -86,7 +86,7 @@ def _seed(candidates: int) -> list[tuple[str, int]]:
         session.add(manager)
         session.commit()
         actor = actor_for(admin, account)
-        people = [add_candidate(session, account, f"Cand{n} X") for n in range(candidates)]
+        people = [add_candidate(session, account, f"Cand{n} X") for n in range(count)]
         interview = scheduling.create_interview(
             session=session,
             actor=actor,
@@ -94,7 +94,7 @@ def _seed(candidates: int) -> list[tuple[str, int]]:
                 "title": "Tech talk",
                 "duration_minutes": 30,
                 "participant_ids": [manager.id],
-                "slots": [now + timedelta(days=2, hours=n) for n in range(candidates)],
+                "slots": [now + timedelta(days=2, hours=n) for n in range(count)],
             },
             now=now,
         )
@@ -105,7 +105,18 @@ def _seed(candidates: int) -> list[tuple[str, int]]:
             candidate_ids=[c.id for c in people],
             now=now,
         )
-        return [(tokens[c.id], interview.slots[n].id) for n, c in enumerate(people)]
+        return actor, [(tokens[c.id], interview.slots[n].id) for n, c in enumerate(people)]
+
+
+def _create_candidates(actor, count: int) -> int:  # type: ignore[no-untyped-def]
+    """A recruiter adds candidates one after the other (finding 5 saw one fail)."""
+    for n in range(count):
+        with Session(get_engine(), expire_on_commit=False) as session:
+            candidates.create_candidate(
+                session=session, actor=actor,
+                data={"name": f"Recruited {n}", "email": f"recruited{n}@mail.example"},
+            )  # fmt: skip
+    return count
 
 
 def _book_all(pairs: list[tuple[str, int]]) -> list[str]:
@@ -131,13 +142,15 @@ async def _sign_in(client: httpx.AsyncClient, password: str) -> httpx.Response:
 
 
 def test_sign_ins_never_fail_while_the_worker_and_bookings_write(sqlite_app):
-    pairs = _seed(30)
+    actor, pairs = _seed(30)
     context = multiprocessing.get_context("spawn")
     stop, errors = context.Event(), context.Queue()
     worker = context.Process(target=_worker_loop, args=(sqlite_app, stop, errors))
     worker.start()
     booked: list[str] = []
+    created: list[int] = []
     burst = threading.Thread(target=lambda: booked.extend(_book_all(pairs)))
+    recruiter = threading.Thread(target=lambda: created.append(_create_candidates(actor, 20)))
 
     async def scenario() -> list[httpx.Response]:
         async with _client() as client:
@@ -150,8 +163,10 @@ def test_sign_ins_never_fail_while_the_worker_and_bookings_write(sqlite_app):
 
     try:
         burst.start()
+        recruiter.start()
         answers = asyncio.run(scenario())
         burst.join()
+        recruiter.join()
     finally:
         stop.set()
         worker.join(timeout=60)
@@ -160,6 +175,7 @@ def test_sign_ins_never_fail_while_the_worker_and_bookings_write(sqlite_app):
     assert [a.status_code for a in answers if a.status_code >= 500] == []
     assert {a.headers["location"] for a in answers} == {"/candidates"}
     assert booked.count("booked") == len(pairs)
+    assert created == [20]
     with Session(get_engine()) as session:
         assert session.exec(select(func.count()).select_from(Booking)).one() == len(pairs)
     worker_errors = []

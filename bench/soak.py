@@ -462,8 +462,11 @@ def soak(*, candidates: int, racers: int, concurrency: int | None = None) -> dic
         GRANIAN_WORKERS="1",
         PATH=f"{ROOT / '.tools/node_modules/.bin'}:{env.get('PATH', '')}",
     )
-    for key in ("PLANNER_ENV", "PLANNER_SECRET_KEY", "PLANNER_CREDENTIAL_KEYS",
-                "PLANNER_DATABASE_URL"):  # fmt: skip
+    # This process seeds the database with the children's settings (restored at the end).
+    own_keys = ("PLANNER_ENV", "PLANNER_SECRET_KEY", "PLANNER_CREDENTIAL_KEYS",
+                "PLANNER_DATABASE_URL")  # fmt: skip
+    saved = {key: os.environ.get(key) for key in own_keys}
+    for key in own_keys:
         os.environ[key] = env[key]
     from planner.settings import get_settings
 
@@ -679,3 +682,9 @@ def soak(*, candidates: int, racers: int, concurrency: int | None = None) -> dic
         with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         shutil.rmtree(folder, ignore_errors=True)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        get_settings.cache_clear()

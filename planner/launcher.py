@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -242,8 +243,26 @@ def main() -> int:
             f"{MAILDIR.relative_to(ROOT_DIR)}/ (admin: Sent mail page)"
         )
     supervisor = Supervisor(children, say=lambda text: print(text, flush=True))
+
+    def stop(*_args: object) -> None:
+        supervisor.stop()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        _start_and_supervise(supervisor, settings, env, log_dir)
+    finally:
+        supervisor.stop_all()
+    return 0
+
+
+def _start_and_supervise(
+    supervisor: Supervisor, settings, env: dict[str, str], log_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Start the services, Radicale, the worker and the web app, announce the URL once the
+    app answers, and keep them alive until stop()."""
     supervisor.start_all()
-    if settings.is_development:
+    if settings.is_development and not supervisor.stopping:
         radicale = start_demo_radicale(settings)
         if radicale is not None:
             first = {"process": radicale}
@@ -266,20 +285,13 @@ def main() -> int:
             cwd=ROOT_DIR, env=env, log_dir=log_dir, name="web",
         )  # fmt: skip
 
-    web = Supervised("Web app", start_web, process_alive, stop_process_group)
     supervisor.add(_worker_supervision(env))
-    supervisor.add(web)
+    supervisor.add(Supervised("Web app", start_web, process_alive, stop_process_group))
     shown = log_dir.relative_to(ROOT_DIR) if log_dir.is_relative_to(ROOT_DIR) else log_dir
     print(
         f"Starting the web app (building the frontend can take minutes; details in {shown}/)",
         flush=True,
     )
-
-    def stop(*_args: object) -> None:
-        supervisor.stop()
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
 
     def announce() -> None:
         deadline = time.monotonic() + 900
@@ -294,14 +306,8 @@ def main() -> int:
                 return
             time.sleep(1)
 
-    import threading
-
     threading.Thread(target=announce, name="announce", daemon=True).start()
-    try:
-        supervisor.run()
-    finally:
-        supervisor.stop_all()
-    return 0
+    supervisor.run()
 
 
 def _healthz(port: int) -> bool:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Integer, bindparam, exists, func, literal, update
+from sqlalchemy import Integer, bindparam, exists, func, literal, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
@@ -35,7 +35,6 @@ from planner.models import (
     OfferedSlot,
     ProviderEventLink,
     SlotSeat,
-    StaffUser,
 )
 from planner.models.base import UTCDateTime, utcnow
 from planner.services import calendar_events, notifications, webhooks
@@ -181,11 +180,18 @@ def candidate_view(*, session: Session, token: str, now: datetime) -> CandidateV
 _PARTICIPANTS = select(InterviewParticipant.staff_user_id).where(
     InterviewParticipant.interview_id == bindparam("interview_id")
 )
-_LOCK_PARTICIPANTS = (
-    select(StaffUser.id)
-    .where(StaffUser.id.in_(_PARTICIPANTS.scalar_subquery()))  # type: ignore[union-attr]
-    .order_by(StaffUser.id)  # type: ignore[arg-type]
-    .with_for_update()
+# PostgreSQL: one transaction-scoped advisory lock per participant and hour the slot touches
+# (key: staff user id, hours since the epoch), taken in order. Two bookings whose times
+# overlap share a participant-hour and are decided one after the other; bookings of other
+# times do not wait for each other (a row lock per participant queued every candidate of a
+# busy interviewer behind one another).
+_LOCK_PARTICIPANT_HOURS = text(
+    "SELECT pg_advisory_xact_lock(p.staff_user_id, h.hour) "
+    "FROM (SELECT staff_user_id FROM interview_participant "
+    "      WHERE interview_id = :interview_id) AS p "
+    "CROSS JOIN generate_series(CAST(:first_hour AS integer), CAST(:last_hour AS integer)) "
+    "     AS h(hour) "
+    "ORDER BY p.staff_user_id, h.hour"
 )
 _CALENDAR_BUSY_WHERE = (
     CalendarConnection.staff_user_id.in_(bindparam("participant_ids", expanding=True)),  # type: ignore[attr-defined]
@@ -267,16 +273,18 @@ def _participants_busy(
 ) -> bool:
     """Whether a participant has another commitment overlapping the slot: a hard busy time
     from their synced calendar (Planner's own events for this interview excepted), or an
-    active booking of another interview. Locks the participants' rows first, so that two
-    bookings of different interviews for the same people are decided one after the other."""
-    # Two round trips: the booking path runs under contention (issue 15, deliver 7).
-    read_ids = (
-        _LOCK_PARTICIPANTS
-        if lock and session.get_bind().dialect.name == "postgresql"
-        else _PARTICIPANTS
-    )
+    active booking of another interview. Locks each participant's hours of the slot first
+    (PostgreSQL; SQLite serialises writers anyway), so that two overlapping bookings of
+    different interviews for the same people are decided one after the other."""
+    if lock and session.get_bind().dialect.name == "postgresql":
+        hours = {
+            "interview_id": interview_id,
+            "first_hour": int(start.timestamp()) // 3600,
+            "last_hour": (int(end.timestamp()) - 1) // 3600,
+        }
+        session.execute(_LOCK_PARTICIPANT_HOURS, hours).all()
     participant_ids = sorted(
-        session.execute(read_ids, {"interview_id": interview_id}).scalars().all()
+        session.execute(_PARTICIPANTS, {"interview_id": interview_id}).scalars().all()
     )
     params = {
         "participant_ids": participant_ids,

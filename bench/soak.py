@@ -441,8 +441,12 @@ def run() -> Iterator[dict]:
     yield soak(candidates=candidates, racers=racers)
 
 
-def soak(*, candidates: int, racers: int, concurrency: int | None = None) -> dict:  # noqa: C901, PLR0915 - one scenario, read top to bottom
-    """Run the whole scenario and return its figures."""
+def soak(
+    *, candidates: int, racers: int, concurrency: int | None = None, mail_lease_seconds: int = 60
+) -> dict:  # noqa: C901, PLR0915 - one scenario, read top to bottom
+    """Run the whole scenario and return its figures. `mail_lease_seconds`: how long the
+    killed worker's claimed mails wait; shorter than a loaded machine needs to send a batch,
+    a live worker's batch is sent twice (same Message-IDs)."""
     from cryptography.fernet import Fernet
 
     name = f"planner_soak_{secrets.token_hex(4)}"
@@ -455,7 +459,7 @@ def soak(*, candidates: int, racers: int, concurrency: int | None = None) -> dic
         PLANNER_CREDENTIAL_KEYS=Fernet.generate_key().decode(),
         PLANNER_DATABASE_URL=f"{base}/{name}",
         PLANNER_CALENDAR_LEASE_SECONDS="15",
-        PLANNER_MAIL_LEASE_SECONDS="15",
+        PLANNER_MAIL_LEASE_SECONDS=str(mail_lease_seconds),
         PLANNER_SYNC_POLL_MINUTES="60",
         PLANNER_WORKER_HEALTH_SECONDS="5",
         REFLEX_TELEMETRY_ENABLED="false",

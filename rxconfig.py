@@ -4,6 +4,11 @@ import os
 
 import reflex as rx
 
+from planner.supervisor import respawn_failed_web_workers
+
+# One web worker process that dies is started again; the others keep serving.
+respawn_failed_web_workers()
+
 # Ports come from the command line (`make run` passes PLANNER_PORT as --frontend-port and
 # --backend-port; production may run --backend-only processes on ports of their own).
 _options: dict = {}

@@ -1,4 +1,5 @@
-"""50-way contention for one slot on PostgreSQL, against a bare INSERT+COMMIT baseline."""
+"""50-way contention for one slot on PostgreSQL, with a CPU load running beside it, against a
+bare INSERT+COMMIT baseline."""
 
 import multiprocessing
 import os
@@ -17,6 +18,17 @@ CONTENDERS = 50
 ROUNDS = 12
 BASELINE_INSERTS = 600
 ADMIN_DSN = os.environ.get("PLANNER_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+# Busy processes beside the contenders (one per core by default): the machine is never idle
+# in production, and the booking must stay short then too.
+CPU_LOAD = int(os.environ.get("PLANNER_BENCH_CPU_LOAD", str(os.cpu_count() or 2)))
+
+
+def _burn(stop) -> None:  # type: ignore[no-untyped-def]
+    """Spin on the CPU until `stop` is set."""
+    count = 0
+    while not stop.is_set():
+        for _ in range(100_000):
+            count += 1
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -127,6 +139,15 @@ def _baseline(engine) -> list[float]:  # type: ignore[no-untyped-def]
     return samples
 
 
+def _round(pool, slot_id: int, tokens: list[str], share: int) -> list[tuple[str, float]]:  # type: ignore[no-untyped-def]
+    parts = [tokens[n * share : (n + 1) * share] for n in range(PROCESSES)]
+    return [
+        result
+        for part in pool.map(_contend_in_worker, [slot_id] * PROCESSES, parts)
+        for result in part
+    ]
+
+
 def run() -> Iterable[dict]:
     """One JSON line: winners per slot, booking latency under contention, and its p99 over
     the p99 of a bare one-row INSERT+COMMIT measured on the same server in the same run."""
@@ -172,13 +193,19 @@ def run() -> Iterable[dict]:
             assert set(pool.map(_warm_up, [s for s, _ in warm], [t[0] for _, t in warm])) == {
                 "booked"
             }
-            for slot_id, tokens in rounds[:ROUNDS]:
-                parts = [tokens[n * share : (n + 1) * share] for n in range(PROCESSES)]
-                results = [
-                    result
-                    for part in pool.map(_contend_in_worker, [slot_id] * PROCESSES, parts)
-                    for result in part
+            stop_load = context.Event()
+            load = [context.Process(target=_burn, args=(stop_load,)) for _ in range(CPU_LOAD)]
+            for process in load:
+                process.start()
+            try:
+                results_by_round = [
+                    _round(pool, slot_id, tokens, share) for slot_id, tokens in rounds[:ROUNDS]
                 ]
+            finally:
+                stop_load.set()
+                for process in load:
+                    process.join()
+            for results in results_by_round:
                 winner_ms += [ms for outcome, ms in results if outcome == "booked"]
                 winners.append(sum(1 for outcome, _ in results if outcome == "booked"))
                 unexpected += [o for o, _ in results if o not in ("booked", "slot_taken")]
@@ -191,6 +218,7 @@ def run() -> Iterable[dict]:
             "backend": "postgresql",
             "contenders": CONTENDERS,
             "rounds": ROUNDS,
+            "cpu_load_processes": CPU_LOAD,
             "winners": max(winners) if min(winners) == max(winners) else winners,
             "other_outcomes": len(unexpected),
             "p50_ms": round(statistics.median(latencies), 2),

@@ -26,6 +26,15 @@ def begin_write(session: Session) -> None:
     session.connection(execution_options={WRITE_INTENT: True})
 
 
+_WRITE_STATEMENTS = (
+    "INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT", "CREATE", "DROP", "ALTER",
+)  # fmt: skip
+
+
+def _opens_write(statement: str) -> bool:
+    return statement.lstrip()[:9].upper().startswith(_WRITE_STATEMENTS)
+
+
 def _unicode_lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
 
@@ -55,8 +64,22 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
-            immediate = conn.get_execution_options().get(WRITE_INTENT, False)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            # A writer takes the write lock at once; a reader starts no SQLite transaction
+            # at all (see _sqlite_write_begins below).
+            if conn.get_execution_options().get(WRITE_INTENT, False):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _sqlite_write_begins(conn, cursor, statement, *_args):  # type: ignore[no-untyped-def]
+            # Reads before a transaction's first write run each in their own snapshot (as
+            # on PostgreSQL's READ COMMITTED); the first write opens the transaction with
+            # BEGIN IMMEDIATE, which waits for the write lock (busy_timeout). A deferred
+            # read transaction would instead have to be upgraded to a writer, and SQLite
+            # refuses that at once with "database is locked" when another connection
+            # committed since its first read: the 500s of issue 15.
+            dbapi_connection = cursor.connection
+            if not dbapi_connection.in_transaction and _opens_write(statement):
+                dbapi_connection.execute("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)

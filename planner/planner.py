@@ -30,6 +30,7 @@ from planner.state.previous_calendar import PreviousCalendarState
 from planner.state.schedule import ScheduleState
 from planner.state.sent_mail import SentMailState
 from planner.state.signin import SignInState
+from planner.state_manager import install as install_resilient_state
 
 get_settings()  # refuse to start on invalid settings (e.g. a default secret in production)
 
@@ -90,3 +91,6 @@ app.add_page(
     on_load=PreviousCalendarState.load,
 )
 app.add_page(not_found_page, route="404", title=NotFoundState.title, on_load=NotFoundState.load)
+
+# Page state survives a Redis outage (kept in this process for the tabs it serves meanwhile).
+install_resilient_state(app)

@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     # How long a worker holds a claimed calendar outbox row before another may take it over
     # (its worker died): longer than the slowest provider call.
     calendar_lease_seconds: int = Field(default=120, ge=1, le=3600)
+    # How long a worker holds a claimed batch of mails before another may send them (it
+    # must cover a batch of slow SMTP conversations; a dead worker's mails wait this long).
+    mail_lease_seconds: int = Field(default=600, ge=10, le=3600)
     # The demo's embedded CalDAV server (Radicale) in development; 0 = do not start it.
     demo_radicale_port: int = Field(default=5232, ge=0, le=65535)
     # Outbound requests to tenant-chosen URLs go to public addresses only (see

@@ -368,7 +368,9 @@ class SchedulingParticipant:
     max_interviews_per_day: int | None = None
     max_interviews_per_week: int | None = None
     unknown: tuple[TimeInterval, ...] = ()
-    _booked_busy: tuple[BusyPeriod, ...] = field(init=False, repr=False, compare=False)
+    # Busy periods and booked interviews sorted by start, once per participant (the slot
+    # finder runs many times over the same participants).
+    _ordered_busy: tuple[BusyPeriod, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.participant_id, int) or isinstance(self.participant_id, bool):
@@ -405,7 +407,7 @@ class SchedulingParticipant:
         object.__setattr__(self, "busy", busy)
         object.__setattr__(self, "interviews", interviews)
         booked = tuple(BusyPeriod(i.start, i.end) for i in interviews)
-        object.__setattr__(self, "_booked_busy", booked)
+        object.__setattr__(self, "_ordered_busy", tuple(sorted(busy + booked, key=_START)))
 
     @property
     def zone(self) -> ZoneInfo:
@@ -558,10 +560,7 @@ def _busy_spans(
 
     This sweep is the finder's only pass over every busy period, so it does no arithmetic:
     buffers are applied later, to the few spans that meet the common free time."""
-    periods = participant.busy
-    if participant._booked_busy:
-        periods = periods + participant._booked_busy
-    ordered = sorted(periods, key=_START)
+    ordered = participant._ordered_busy
     hard: list[Span] = []
     soft: list[Span] = []
     add_hard, add_soft = hard.append, soft.append

@@ -17,13 +17,15 @@ from planner.integrations.calendar.base import (
 from planner.integrations.calendar.registry import provider_for
 from planner.integrations.errors import IntegrationError
 from planner.integrations.meetings.zoom import ZoomMeetings
+from planner.logs import ACTIVITY
 from planner.models.base import utcnow
-from planner.services import calendar_events, calendar_sync
+from planner.services import calendar_events, calendar_sync, notifications
 from planner.services.calendar_events import CalendarWork, WorkResult
 from planner.services.notifications import MAIL_KIND
 from planner.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
+activity = logging.getLogger(f"{ACTIVITY}.calendar")
 
 # Seconds of every minute at which the worker looks for due calendar rows: often, so that a
 # booking shows in the calendars within seconds.
@@ -36,6 +38,8 @@ def _claim(settings: Settings) -> list[CalendarWork]:
     lease = timedelta(seconds=settings.calendar_lease_seconds)
     work = []
     with session_scope() as session:
+        # Bookings record one outbox row each; expanding it makes their calendar rows.
+        notifications.render_requested(session=session)
         for row_id in calendar_events.claim_due(session=session, now=now, lease=lease):
             prepared = calendar_events.prepare(session=session, row_id=row_id, settings=settings)
             session.rollback()
@@ -178,6 +182,8 @@ async def run_due(
         async with limit:
             result = await carry_out(work, http=client, settings=settings)
         outcome = await asyncio.to_thread(_finish, result)
+        activity.info("Calendar %s (%s, outbox %s): %s", work.action, work.provider or "-",
+                      work.row_id, outcome)  # fmt: skip
         totals[outcome] += 1
 
     try:

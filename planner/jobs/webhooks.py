@@ -6,7 +6,7 @@ from typing import Any
 
 from planner.db import session_scope
 from planner.models.base import utcnow
-from planner.services import webhooks
+from planner.services import notifications, webhooks
 
 log = logging.getLogger(__name__)
 
@@ -16,6 +16,9 @@ POLL_SECONDS = frozenset({5, 15, 25, 35, 45, 55})
 
 def _deliver_batches(max_batches: int) -> webhooks.DeliveryReport:
     delivered = retrying = given_up = 0
+    with session_scope() as session:
+        # Bookings record one outbox row each; expanding it makes their webhook rows.
+        notifications.render_requested(session=session)
     with webhooks.delivery_client() as client:
         for _ in range(max_batches):
             with session_scope() as session:

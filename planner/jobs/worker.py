@@ -1,6 +1,8 @@
 """ARQ WorkerSettings and tasks; run with `python -m planner.jobs` (needs PLANNER_REDIS_URL)."""
 
 import logging
+import os
+import socket
 from typing import Any
 
 from arq import cron
@@ -40,6 +42,27 @@ def redis_settings() -> RedisSettings:
             "or point it at a Redis server"
         )
     return RedisSettings.from_dsn(url)
+
+
+def health_check_key(name: str | None = None) -> str:
+    """The Redis key a worker refreshes every `health_check_interval` seconds while its
+    event loop runs: one per worker (`name`, default PLANNER_WORKER_NAME or the host name),
+    so that one stuck worker is seen even while another on the same queue is healthy."""
+    name = name or os.environ.get("PLANNER_WORKER_NAME") or socket.gethostname()
+    return f"planner:worker-health:{name}"
+
+
+def is_healthy(redis_url: str, name: str | None = None) -> bool:
+    """Whether the worker `name` (see health_check_key) reported health within its last
+    interval (the key expires one second after it). Raises redis.RedisError when Redis
+    cannot be asked."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=5)
+    try:
+        return client.exists(health_check_key(name)) == 1
+    finally:
+        client.close()
 
 
 async def startup(_ctx: dict[str, Any]) -> None:
@@ -83,4 +106,6 @@ class WorkerSettings:
     ]
     on_startup = startup
     max_tries = 10
-    health_check_interval = 30
+    # Seconds between health reports (health_check_key); PLANNER_WORKER_HEALTH_SECONDS lets
+    # tests of the launcher's supervision use a short one.
+    health_check_interval = int(os.environ.get("PLANNER_WORKER_HEALTH_SECONDS") or 30)

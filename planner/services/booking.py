@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Integer, bindparam, exists, func, literal, update
+from sqlalchemy import Integer, bindparam, exists, func, literal, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
@@ -47,11 +47,10 @@ from planner.models import (
     OfferedSlot,
     ProviderEventLink,
     SlotSeat,
-    StaffUser,
 )
-from planner.models.base import UTCDateTime
+from planner.models.base import UTCDateTime, utcnow
 from planner.services import calendar_events, notifications, webhooks
-from planner.services.errors import InvalidInput
+from planner.services.errors import InvalidInput, NotFound
 from planner.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -191,12 +190,9 @@ def _open_slots(session: Session, interview: Interview, now: datetime) -> list[O
     assert interview.id is not None
     # A time a participant has become busy at since it was offered is not shown (booking
     # would refuse it anyway); Planner's own events for this interview do not count.
-    return [
-        slot
-        for slot in slots
-        if taken.get(slot.id, 0) < interview.capacity
-        and not _participants_busy(session, interview.id, slot.start_at, slot.end_at, lock=False)
-    ]
+    seats_left = [slot for slot in slots if taken.get(slot.id, 0) < interview.capacity]
+    busy = _busy_slot_ids(session, interview.id, seats_left)
+    return [slot for slot in seats_left if slot.id not in busy]
 
 
 def candidate_view(*, session: Session, token: str, now: datetime) -> CandidateView | None:
@@ -278,44 +274,92 @@ def set_page_preferences(
 _PARTICIPANTS = select(InterviewParticipant.staff_user_id).where(
     InterviewParticipant.interview_id == bindparam("interview_id")
 )
-_LOCK_PARTICIPANTS = (
-    select(StaffUser.id)
-    .where(StaffUser.id.in_(bindparam("participant_ids", expanding=True)))  # type: ignore[union-attr]
-    .order_by(StaffUser.id)  # type: ignore[arg-type]
-    .with_for_update()
+# PostgreSQL: one transaction-scoped advisory lock per participant and hour the slot touches
+# (key: staff user id, hours since the epoch), taken in order. Two bookings whose times
+# overlap share a participant-hour and are decided one after the other; bookings of other
+# times do not wait for each other (a row lock per participant queued every candidate of a
+# busy interviewer behind one another).
+_LOCK_PARTICIPANT_HOURS = text(
+    "SELECT pg_advisory_xact_lock(p.staff_user_id, h.hour) "
+    "FROM (SELECT staff_user_id FROM interview_participant "
+    "      WHERE interview_id = :interview_id) AS p "
+    "CROSS JOIN generate_series(CAST(:first_hour AS integer), CAST(:last_hour AS integer)) "
+    "     AS h(hour) "
+    "ORDER BY p.staff_user_id, h.hour"
+)
+_CALENDAR_BUSY_WHERE = (
+    CalendarConnection.staff_user_id.in_(bindparam("participant_ids", expanding=True)),  # type: ignore[attr-defined]
+    CalendarConnection.status == ConnectionStatus.SYNCED.value,
+    BusyInterval.tentative == False,  # noqa: E712 - SQL expression
+    BusyInterval.start_at < bindparam("end_at", type_=UTCDateTime),
+    BusyInterval.end_at > bindparam("start_at", type_=UTCDateTime),
+    BusyInterval.source_event_id.is_(None)  # type: ignore[union-attr]
+    | BusyInterval.source_event_id.not_in(  # type: ignore[union-attr]
+        select(ProviderEventLink.external_event_id).where(
+            ProviderEventLink.interview_id == bindparam("interview_id"),
+            ProviderEventLink.external_event_id.is_not(None),  # type: ignore[union-attr]
+        )
+    ),
 )
 _CALENDAR_BUSY = (
     select(func.count())
     .select_from(BusyInterval)
     .join(CalendarConnection, CalendarConnection.id == BusyInterval.connection_id)  # type: ignore[arg-type]
-    .where(
-        CalendarConnection.staff_user_id.in_(bindparam("participant_ids", expanding=True)),  # type: ignore[attr-defined]
-        CalendarConnection.status == ConnectionStatus.SYNCED.value,
-        BusyInterval.tentative == False,  # noqa: E712 - SQL expression
-        BusyInterval.start_at < bindparam("end_at", type_=UTCDateTime),
-        BusyInterval.end_at > bindparam("start_at", type_=UTCDateTime),
-        BusyInterval.source_event_id.is_(None)  # type: ignore[union-attr]
-        | BusyInterval.source_event_id.not_in(  # type: ignore[union-attr]
-            select(ProviderEventLink.external_event_id).where(
-                ProviderEventLink.interview_id == bindparam("interview_id"),
-                ProviderEventLink.external_event_id.is_not(None),  # type: ignore[union-attr]
-            )
-        ),
-    )
+    .where(*_CALENDAR_BUSY_WHERE)
+)
+_CALENDAR_BUSY_TIMES = (
+    select(BusyInterval.start_at, BusyInterval.end_at)
+    .join(CalendarConnection, CalendarConnection.id == BusyInterval.connection_id)  # type: ignore[arg-type]
+    .where(*_CALENDAR_BUSY_WHERE)
+)
+_OTHER_BOOKINGS_WHERE = (
+    Booking.status == BookingStatus.ACTIVE.value,
+    OfferedSlot.interview_id != bindparam("interview_id"),
+    InterviewParticipant.staff_user_id.in_(bindparam("participant_ids", expanding=True)),  # type: ignore[attr-defined]
+    OfferedSlot.start_at < bindparam("end_at", type_=UTCDateTime),
+    OfferedSlot.end_at > bindparam("start_at", type_=UTCDateTime),
 )
 _OTHER_BOOKINGS = (
     select(func.count())
     .select_from(Booking)
     .join(OfferedSlot, OfferedSlot.id == Booking.slot_id)  # type: ignore[arg-type]
     .join(InterviewParticipant, InterviewParticipant.interview_id == OfferedSlot.interview_id)  # type: ignore[arg-type]
-    .where(
-        Booking.status == BookingStatus.ACTIVE.value,
-        OfferedSlot.interview_id != bindparam("interview_id"),
-        InterviewParticipant.staff_user_id.in_(bindparam("participant_ids", expanding=True)),  # type: ignore[attr-defined]
-        OfferedSlot.start_at < bindparam("end_at", type_=UTCDateTime),
-        OfferedSlot.end_at > bindparam("start_at", type_=UTCDateTime),
-    )
+    .where(*_OTHER_BOOKINGS_WHERE)
 )
+_OTHER_BOOKED_TIMES = (
+    select(OfferedSlot.start_at, OfferedSlot.end_at)
+    .select_from(Booking)
+    .join(OfferedSlot, OfferedSlot.id == Booking.slot_id)  # type: ignore[arg-type]
+    .join(InterviewParticipant, InterviewParticipant.interview_id == OfferedSlot.interview_id)  # type: ignore[arg-type]
+    .where(*_OTHER_BOOKINGS_WHERE)
+)
+
+
+_ANY_BUSY = select(_CALENDAR_BUSY.scalar_subquery() + _OTHER_BOOKINGS.scalar_subquery())
+
+
+def _busy_slot_ids(session: Session, interview_id: int, slots: list[OfferedSlot]) -> set[int]:
+    """The slots (of one interview) at which a participant has another commitment, as
+    _participants_busy decides for one slot, read in three queries for all of them."""
+    if not slots:
+        return set()
+    participant_ids = sorted(
+        session.execute(_PARTICIPANTS, {"interview_id": interview_id}).scalars().all()
+    )
+    params = {
+        "participant_ids": participant_ids,
+        "interview_id": interview_id,
+        "start_at": min(slot.start_at for slot in slots),
+        "end_at": max(slot.end_at for slot in slots),
+    }
+    taken = session.execute(_CALENDAR_BUSY_TIMES, params).all()
+    taken += session.execute(_OTHER_BOOKED_TIMES, params).all()
+    return {
+        slot.id
+        for slot in slots
+        if slot.id is not None
+        and any(start < slot.end_at and slot.start_at < end for start, end in taken)
+    }
 
 
 def _participants_busy(
@@ -323,8 +367,16 @@ def _participants_busy(
 ) -> bool:
     """Whether a participant has another commitment overlapping the slot: a hard busy time
     from their synced calendar (Planner's own events for this interview excepted), or an
-    active booking of another interview. Locks the participants' rows first, so that two
-    bookings of different interviews for the same people are decided one after the other."""
+    active booking of another interview. Locks each participant's hours of the slot first
+    (PostgreSQL; SQLite serialises writers anyway), so that two overlapping bookings of
+    different interviews for the same people are decided one after the other."""
+    if lock and session.get_bind().dialect.name == "postgresql":
+        hours = {
+            "interview_id": interview_id,
+            "first_hour": int(start.timestamp()) // 3600,
+            "last_hour": (int(end.timestamp()) - 1) // 3600,
+        }
+        session.execute(_LOCK_PARTICIPANT_HOURS, hours).all()
     participant_ids = sorted(
         session.execute(_PARTICIPANTS, {"interview_id": interview_id}).scalars().all()
     )
@@ -334,11 +386,7 @@ def _participants_busy(
         "start_at": start,
         "end_at": end,
     }
-    if lock and session.get_bind().dialect.name == "postgresql":
-        session.execute(_LOCK_PARTICIPANTS, params).all()
-    if session.execute(_CALENDAR_BUSY, params).scalar():
-        return True
-    return bool(session.execute(_OTHER_BOOKINGS, params).scalar())
+    return bool(session.execute(_ANY_BUSY, params).scalar())
 
 
 @dataclass(frozen=True, slots=True)
@@ -481,19 +529,15 @@ def book(*, session: Session, token: str, slot_id: int, now: datetime) -> Result
         _SET_STATUS,
         {"invitation_id": invitation_id, "status": next_status(status, InvitationEvent.BOOK).value},
     )
+    # One outbox row; the worker expands it (expand_booking_made) so that the contended
+    # transaction stays short.
     notifications.request(
         session=session,
-        name="booking_confirmation",
+        name="booking_made",
         account_id=account_id,
         booking_id=booking_id,
         link=routes.booking_url(get_settings().base_url, token),
-    )
-    calendar_events.record_booking_created(session=session, booking_id=booking_id)
-    webhooks.record(
-        session=session,
-        account_id=account_id,
-        event="interview.booked",
-        data={"booking_id": booking_id},
+        occurred_at=utcnow().isoformat(),
     )
     session.commit()
     log.info("invitation %s booked slot %s (booking %s)", invitation_id, slot_id, booking_id)
@@ -513,6 +557,41 @@ class CommentTooLong(InvalidInput):
     def __init__(self, length: int) -> None:
         super().__init__("comment", f"at most {MAX_COMMENT} characters (this one has {length})")
         self.length = length
+
+
+def expand_booking_made(
+    *, session: Session, booking_id: int, link: str, occurred_at: str | None = None
+) -> int:
+    """Record, without committing, what a booking sets off: the events in the participants'
+    calendars (only while the booking is still active), the `interview.booked` webhooks and
+    the confirmation mails. Runs in the worker's transaction that marks the booking's
+    outbox row done, so a worker dying half-way leaves all of it to be done again;
+    running it twice adds nothing (calendar links once per booking, webhooks and mails
+    de-duplicated). The booking row is locked first (PostgreSQL), so that a cancellation
+    recorded meanwhile sees the calendar links this writes. Returns how many effects were
+    recorded; raises NotFound for an unknown booking. `occurred_at` (ISO 8601, UTC) is when
+    the booking was made: the webhook's time and place in the delivery order."""
+    lookup = select(Booking.account_id, Booking.status).where(Booking.id == booking_id)
+    if session.get_bind().dialect.name == "postgresql":
+        lookup = lookup.with_for_update()
+    row = session.execute(lookup).first()
+    if row is None:
+        raise NotFound("Booking not found.")
+    account_id, status = row
+    effects = 0
+    if status == BookingStatus.ACTIVE.value:
+        effects += calendar_events.record_booking_created(session=session, booking_id=booking_id)
+    effects += webhooks.record(
+        session=session,
+        account_id=account_id,
+        event="interview.booked",
+        data={"booking_id": booking_id},
+        occurred_at=datetime.fromisoformat(occurred_at) if occurred_at else None,
+    )
+    effects += notifications.queue_booking_confirmation(
+        session=session, booking_id=booking_id, link=link
+    )
+    return effects
 
 
 def _clean_comment(comment: str, *, required: bool) -> str:

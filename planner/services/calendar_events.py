@@ -108,7 +108,8 @@ def _calendar_connection(
 
 def record_booking_created(*, session: Session, booking_id: int) -> int:
     """Record, without committing, that the booked interview goes into the calendar of each
-    participant (and the organiser) with a live calendar connection. Returns how many."""
+    participant (and the organiser) with a live calendar connection. Returns how many (0
+    when the booking's events were recorded before)."""
     row = session.exec(
         select(Interview.id, Interview.organiser_id, Interview.meeting_kind, Interview.account_id)
         .join(OfferedSlot, col(OfferedSlot.interview_id) == Interview.id)
@@ -118,6 +119,10 @@ def record_booking_created(*, session: Session, booking_id: int) -> int:
     if row is None:
         return 0
     interview_id, organiser_id, meeting_kind, account_id = row
+    if session.exec(
+        select(ProviderEventLink.id).where(ProviderEventLink.booking_id == booking_id)
+    ).first():
+        return 0  # recorded before: a repeated expansion of the same booking
     people = set(
         session.exec(
             select(InterviewParticipant.staff_user_id).where(

@@ -673,7 +673,16 @@ def booking_ics(*, session: Session, booking_id: int, link: str | None = None) -
 # request is an outbox row like the mails it becomes.
 
 NOTIFICATION_KIND = "notification"
+
+
+def _booking_made(**args: object) -> int:
+    from planner.services.booking import expand_booking_made
+
+    return expand_booking_made(**args)  # type: ignore[arg-type]
+
+
 _RENDERERS: dict[str, Callable[..., int]] = {
+    "booking_made": _booking_made,
     "sync_invitation": queue_sync_invitation,
     "sync_reconnect": queue_sync_reconnect,
     "interview_invitation": queue_interview_invitation,

@@ -21,10 +21,13 @@ from sqlmodel import Session, col, select
 
 from planner.domain.retry import retry_delay
 from planner.integrations.mail.smtp import MailDeliveryError, MailTransport
+from planner.logs import ACTIVITY
 from planner.models import OutboxMessage
 from planner.services.notifications import MAIL_KIND
+from planner.settings import get_settings
 
 log = logging.getLogger(__name__)
+activity = logging.getLogger(f"{ACTIVITY}.mail")
 
 MAX_ATTEMPTS = 12
 LEASE = timedelta(minutes=10)
@@ -48,7 +51,7 @@ def claim_due_rows(
     worker takes it while this one works; a worker that dies leaves its rows to be claimed
     again once the lease has passed. One UPDATE ... RETURNING; on PostgreSQL its subquery
     locks with FOR UPDATE SKIP LOCKED, on SQLite the single statement runs under the write
-    lock and re-checks the due condition."""
+    lock and re-checks the due condition. Returns the ids oldest `created_at` first."""
     due = (
         select(OutboxMessage.id)
         .where(
@@ -72,7 +75,17 @@ def claim_due_rows(
         .returning(col(OutboxMessage.id))
         .execution_options(synchronize_session=False)
     )
-    claimed = sorted(session.exec(statement).scalars().all())  # type: ignore[call-overload]
+    claimed = list(session.exec(statement).scalars().all())  # type: ignore[call-overload]
+    if len(claimed) > 1:
+        # In the order the effects happened: a row recorded after its cause (a booking's
+        # webhook, expanded by the worker) carries the cause's time as created_at.
+        claimed = list(
+            session.exec(
+                select(OutboxMessage.id)
+                .where(col(OutboxMessage.id).in_(claimed))
+                .order_by(col(OutboxMessage.created_at), col(OutboxMessage.id))
+            ).all()
+        )
     session.commit()
     return claimed
 
@@ -116,7 +129,8 @@ def deliver_due_mail(
     random: Callable[[], float] = _random.random,
 ) -> DeliveryReport:
     """Send every claimed due mail through `transport`, then record the outcome of each."""
-    claimed = claim_due_mail(session=session, now=now, limit=limit)
+    lease = timedelta(seconds=get_settings().mail_lease_seconds)
+    claimed = claim_due_mail(session=session, now=now, limit=limit, lease=lease)
     sent = retrying = given_up = 0
     try:
         for row_id in claimed:
@@ -150,6 +164,7 @@ def deliver_due_mail(
                     given_up += 1
                 continue
             _mark_done(session, row, now=now, error=None)
+            activity.info("Mail sent: %s (outbox %s)", row.payload.get("template", "mail"), row.id)
             sent += 1
     finally:
         transport.close()

@@ -321,11 +321,20 @@ def _insert(session: Session, values: dict[str, Any]) -> bool:
     return session.exec(statement).first() is not None  # type: ignore[call-overload]
 
 
-def record(*, session: Session, account_id: int, event: str, data: dict[str, Any]) -> int:
+def record(
+    *,
+    session: Session,
+    account_id: int,
+    event: str,
+    data: dict[str, Any],
+    occurred_at: datetime | None = None,
+) -> int:
     """Record, without committing, `event` for every active endpoint of the account that
     subscribes to it; returns how many deliveries were queued. `data` holds JSON values
     (ids, and for connection.error what went wrong, never a credential); the rows they name
-    add the facts the ATS needs. The same event with the same data is queued once."""
+    add the facts the ATS needs. The same event with the same data is queued once.
+    `occurred_at` (UTC; default now) is the event's `created_at` and its place in the
+    delivery order, for events recorded after the change that caused them."""
     if event not in EVENTS:
         raise ValueError(f"unknown webhook event {event!r}")
     endpoints = session.exec(
@@ -337,7 +346,7 @@ def record(*, session: Session, account_id: int, event: str, data: dict[str, Any
     wanted = [endpoint_id for endpoint_id, events in endpoints if event in (events or [])]
     if not wanted:
         return 0
-    now = utcnow()
+    now = occurred_at or utcnow()
     digest = hashlib.sha256(
         json.dumps([event, data], sort_keys=True, default=str).encode("utf-8")
     ).hexdigest()[:32]

@@ -22,7 +22,7 @@ from planner.models import (
     ProviderEventLink,
     StaffUser,
 )
-from planner.services import booking, scheduling
+from planner.services import booking, notifications, scheduling
 from planner.settings import get_settings
 from tests.factories import NOW, account_with_admin, actor_for, add_candidate
 from tests.fakes import serve
@@ -113,6 +113,8 @@ def booked(session, radicale, worker_db):
         session=session, token=tokens[candidate.id], slot_id=interview.slots[0].id, now=NOW
     )
     assert result.outcome == booking.Outcome.BOOKED
+    # The booking's one outbox row, expanded as the worker does: its calendar rows.
+    notifications.render_requested(session=session)
     return actor, interview, calendars, tokens[candidate.id], result.booking_id
 
 

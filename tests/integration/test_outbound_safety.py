@@ -19,7 +19,7 @@ from planner.domain.tokens import hash_token
 from planner.integrations import outbound
 from planner.models import CalendarConnection, SyncInvitation, WebhookEndpoint
 from planner.models.base import utcnow
-from planner.services import booking, connections, webhooks
+from planner.services import booking, connections, notifications, webhooks
 from planner.services.errors import InvalidInput
 from planner.settings import Settings, get_settings, load_settings
 from tests.factories import account_with_admin, actor_for
@@ -184,6 +184,8 @@ def _book(session, url):
 
 
 def _deliver(session, now=None):
+    # As the worker's job: a booking's one outbox row is expanded into its webhooks first.
+    notifications.render_requested(session=session)
     with webhooks.delivery_client() as client:
         return webhooks.deliver_due(
             session=session, client=client, now=now or utcnow() + timedelta(seconds=1),

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from planner.models import OutboxMessage, WebhookDelivery, WebhookEndpoint
 from planner.models.base import utcnow
-from planner.services import booking, scheduling, webhooks
+from planner.services import booking, notifications, scheduling, webhooks
 from planner.services.errors import InvalidInput, NotFound, PermissionDenied
 from planner.settings import get_settings
 from tests.factories import account_with_admin, actor_for, add_candidate
@@ -85,6 +85,8 @@ def receiver():
 
 
 def deliver(session, now=None) -> webhooks.DeliveryReport:
+    # As the worker's job: a booking's one outbox row is expanded into its webhooks first.
+    notifications.render_requested(session=session)
     with webhooks.delivery_client() as client:
         return webhooks.deliver_due(
             session=session, client=client, now=now or utcnow(), random=lambda: 0.0
@@ -252,6 +254,7 @@ def test_an_unreachable_url_is_retried_then_given_up(session):
 def test_events_of_a_removed_endpoint_are_dropped(session, receiver):
     actor, endpoint, interview, token, _, now = world(session, receiver.url)
     assert booking.book(session=session, token=token, slot_id=interview.slots[0].id, now=now).ok
+    notifications.render_requested(session=session)  # the booking's webhook row is recorded
     webhooks.remove_endpoint(session=session, actor=actor, endpoint_id=endpoint.id)
     assert deliver(session).given_up == 1
     assert receiver.received == []

@@ -405,9 +405,10 @@ def cancellation_for_staff(
 
 
 def slot_removed_for_candidate(
-    reader: Reader, facts: InterviewFacts, *, rebook_url: str = ""
+    reader: Reader, facts: InterviewFacts, *, rebook_url: str = "", final: bool = False
 ) -> MailContent:
-    """Candidate: the time you booked was withdrawn (with the iMIP CANCEL attached)."""
+    """Candidate: the time you booked was withdrawn (with the iMIP CANCEL attached).
+    `final`: no other time will follow (the candidate's data is being erased)."""
     tr = reader.tr
     blocks: list[Block] = [
         Paragraph(tr("Hello {name},", name=reader.name)),
@@ -421,7 +422,11 @@ def slot_removed_for_candidate(
         _details(reader, facts),
         Paragraph(tr("The attached cancellation removes the interview from your calendar.")),
     ]
-    if rebook_url:
+    if final:
+        blocks.append(
+            Paragraph(tr("This interview is cancelled for good: no new time will follow."))
+        )
+    elif rebook_url:
         blocks.append(Action(label=tr("Choose another time"), url=rebook_url))
     else:
         blocks.append(Paragraph(tr("We will contact you about a new time.")))

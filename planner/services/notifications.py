@@ -597,10 +597,12 @@ def queue_slot_removed(
     link: str | None = None,
     sequence: int | None = None,
     notify_staff: bool = True,
+    final: bool = False,
 ) -> int:
     """Record the mails for a booked slot that staff removed: the candidate who had booked
-    it (iMIP CANCEL; `link` to choose another time) and, unless `notify_staff` is false,
-    the staff (CANCEL for those whose calendar got it by mail)."""
+    it (iMIP CANCEL; `link` to choose another time; `final`: told no new time will follow,
+    as when their data is erased) and, unless `notify_staff` is false, the staff (CANCEL for
+    those whose calendar got it by mail)."""
     ctx = _booking_context(session, booking_id, meeting_url=None)
     sequence = ctx.interview.ics_sequence + 1 if sequence is None else sequence
     reader = _reader_for_candidate(ctx.candidate, ctx.invitation)
@@ -612,7 +614,7 @@ def queue_slot_removed(
         method=Method.CANCEL,
         sequence=sequence,
         candidate_content=content.slot_removed_for_candidate(
-            reader, ctx.facts, rebook_url=link or ""
+            reader, ctx.facts, rebook_url=link or "", final=final
         ),
         candidate_description=content.event_description(reader, ctx.facts),
         staff_content=lambda r, s: content.slot_removed_for_staff(

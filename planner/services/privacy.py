@@ -239,7 +239,7 @@ def erase_candidate(
         if start_at > now:
             booking.status, booking.cancelled_at = BookingStatus.CANCELLED.value, now
             session.flush()
-            notifications.queue_slot_removed(session=session, booking_id=booking.id)
+            notifications.queue_slot_removed(session=session, booking_id=booking.id, final=True)
             cancelled.append(booking.id)
         removed_events += calendar_events.record_booking_cancelled(
             session=session, booking_id=booking.id

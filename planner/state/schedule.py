@@ -1127,6 +1127,9 @@ class ScheduleState(rx.State):
             "title": self.title.strip(),
             "duration_minutes": int(self.duration),
             "participant_ids": self._participant_ids(actor),
+            # The job chosen in the first step (as the candidate list's filter) is the
+            # interview's job: it is named on the booking page and in the mails.
+            "job_id": self._job_ids[int(self.job)] if self.job.isdigit() else None,
             "location_id": location_id,
             "meeting_kind": self.meeting_kind,
             "capacity": int(self.capacity) if self.group_session else 1,

@@ -24,6 +24,7 @@ from planner.models import (
     Candidate,
     CandidateInvitation,
     Interview,
+    Job,
     Location,
     OfferedSlot,
     OutboxMessage,
@@ -98,9 +99,12 @@ def test_from_the_candidate_list_to_sent_invitations(page: Page, sign_in, db):
     assert_no_axe_violations(page, "candidate list")
     page.get_by_role("link", name="Schedule interview").click()
 
-    # Step 1: both arrive selected.
+    # Step 1: both arrive selected; the job chosen here becomes the interview's job.
     expect(page.get_by_text("Chosen candidates: Emily Clarke, James Carter")).to_be_visible()
     expect(page.get_by_role("checkbox", name=re.compile("Emily Clarke"))).to_be_checked()
+    page.get_by_role("combobox", name="Job").click()
+    page.get_by_role("option", name="Customer Success Manager").click()
+    expect(page.get_by_text("Chosen candidates: Emily Clarke, James Carter")).to_be_visible()
     assert_no_axe_violations(page, "step 1")
     _next(page, "Interview")
 
@@ -173,6 +177,8 @@ def test_from_the_candidate_list_to_sent_invitations(page: Page, sign_in, db):
         ).all()
         assert sorted(invited) == ["Emily Clarke", "James Carter"]
         assert interview.invitation_subject == "Your interview with Demo"
+        job = session.exec(select(Job).where(Job.title == "Customer Success Manager")).one()
+        assert interview.job_id == job.id
         assert interview.status == "open" and interview.capacity == 1
 
 

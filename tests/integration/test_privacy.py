@@ -174,6 +174,8 @@ def test_erase_cancels_with_notice_and_leaves_no_personal_data(session, world, s
     assert recipients == sorted([EMAIL, "astrid@acme.example"])
     to_candidate = next(m for m in handler.received if m.rcpt_tos == [EMAIL]).message
     assert to_candidate["Subject"].startswith("Time withdrawn")
+    text = to_candidate.get_body(("plain",)).get_content()
+    assert "no new time will follow" in text and "contact you about a new time" not in text
     assert privacy.complete_erasures(session=session, now=utcnow()) == 1
     action = session.exec(select(PrivacyAction)).one()
     assert action.completed_at is not None and action.actor_id == admin.user_id

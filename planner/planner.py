@@ -4,6 +4,7 @@ import reflex as rx
 
 from planner import routes
 from planner.api.app import build_api
+from planner.components.layout import tab_title
 from planner.pages.admin import admin_page
 from planner.pages.calendar import calendar_page
 from planner.pages.candidate_profile import candidate_profile_page
@@ -38,23 +39,23 @@ app = rx.App(api_transformer=build_api())
 app.add_page(
     sign_in_page, route=routes.SIGN_IN, title="Sign in · Planner", on_load=SignInState.load
 )
-app.add_page(calendar_page, route="/", title="Interviews · Planner", on_load=CalendarState.load)
+app.add_page(calendar_page, route="/", title=tab_title("Interviews"), on_load=CalendarState.load)
 app.add_page(
-    calendar_page, route=routes.CALENDAR, title="Interviews · Planner", on_load=CalendarState.load
+    calendar_page, route=routes.CALENDAR, title=tab_title("Interviews"), on_load=CalendarState.load
 )
 app.add_page(
     candidates_page,
     route=routes.CANDIDATES,
-    title="Candidates · Planner",
+    title=tab_title("Candidates"),
     on_load=CandidatesState.load,
 )
 app.add_page(
-    admin_page, route=routes.ADMIN, title="Account & users · Planner", on_load=AdminState.load
+    admin_page, route=routes.ADMIN, title=tab_title("Account & users"), on_load=AdminState.load
 )
 app.add_page(
     sent_mail_page,
     route=routes.SENT_MAIL,
-    title="Sent mail · Planner",
+    title=tab_title("Sent mail"),
     on_load=SentMailState.load,
 )
 app.add_page(
@@ -66,28 +67,28 @@ app.add_page(
 app.add_page(
     integrations_page,
     route=INTEGRATIONS_ROUTE,
-    title="Integrations · Planner",
+    title=tab_title("Integrations"),
     on_load=IntegrationsState.load,
 )
 app.add_page(
     schedule_page,
     route=routes.SCHEDULE,
-    title="Schedule interview · Planner",
+    title=tab_title("Schedule interview"),
     on_load=ScheduleState.load,
 )
 app.add_page(
     candidate_profile_page,
     route=routes.CANDIDATE,
-    title="Candidate · Planner",
+    title=tab_title("Candidate"),
     on_load=CandidateProfileState.load,
 )
 app.add_page(
-    import_page, route=routes.IMPORT, title="Previous calendar · Planner", on_load=ImportState.load
+    import_page, route=routes.IMPORT, title=tab_title("Previous calendar"), on_load=ImportState.load
 )
 app.add_page(
     previous_calendar_page,
     route=routes.PREVIOUS_CALENDAR,
-    title="Previous calendar · Planner",
+    title=tab_title("Previous calendar"),
     on_load=PreviousCalendarState.load,
 )
 app.add_page(not_found_page, route="404", title=NotFoundState.title, on_load=NotFoundState.load)

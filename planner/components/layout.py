@@ -198,9 +198,17 @@ def page_shell(title: str | rx.Var, *children: rx.Component) -> rx.Component:
         ),
         min_height="100vh",
         background="var(--gray-2)",
+        # The page is in the reader's language (WCAG 3.1.2; the document's <html lang> is the
+        # static build's).
+        lang=SessionState.locale,
         # Nothing scrolls sideways: long words and addresses wrap instead.
         style={"overflow_wrap": "anywhere"},
     )
+
+
+def tab_title(message: str) -> rx.Var:
+    """A signed-in page's browser tab title in the reader's language: '<message> · Planner'."""
+    return tx(message).to(str) + " · Planner"
 
 
 def empty_state(title: str | rx.Var, detail: str | rx.Var) -> rx.Component:

@@ -140,3 +140,8 @@ def test_a_danish_admin_reads_the_navigation_in_danish(page: Page, sign_in, staf
     expect(navigation.get_by_role("link", name="Kandidater", exact=True)).to_be_visible()
     expect(navigation.get_by_role("link", name="Kalender", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Log ud")).to_be_visible()
+    # The tab title and the page's language follow the reader too.
+    expect(page).to_have_title("Kandidater · Planner")
+    expect(page.locator("main").locator("xpath=ancestor::*[@lang][1]")).to_have_attribute(
+        "lang", "da"
+    )

@@ -43,7 +43,7 @@ FACTS = InterviewFacts(
 # `tr` (mails, pages formatting texts with values) or of `tx` (fixed texts of staff pages).
 PACKAGE = Path(mail_content.__file__).parent.parent
 SOURCES = tuple(sorted(PACKAGE.rglob("*.py")))
-TRANSLATING_CALLS = {"tr", "tx"}
+TRANSLATING_CALLS = {"tr", "tx", "tab_title"}
 
 
 def message_ids_in_code() -> set[str]:

@@ -157,6 +157,7 @@ def _confirm() -> rx.Component:
             ),
         ),
         open=S.confirm_open,
+        on_open_change=S.confirm_changed,
     )
 
 

@@ -309,6 +309,12 @@ class PreviousCalendarState(rx.State):
         return None
 
     @rx.event
+    def confirm_changed(self, is_open: bool):
+        """The dialog asks to close (Escape): the confirmation closes and nothing is done."""
+        if not is_open:
+            self.confirm_open = False
+
+    @rx.event
     def close_confirm(self):
         self.confirm_open = False
 

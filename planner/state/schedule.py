@@ -965,7 +965,8 @@ class ScheduleState(rx.State):
             )
             self.errors = {**errors, "new_place": message}
             return rx.set_focus("new-place-name")
-        self.errors = errors
+        # The new location is chosen: an earlier "choose a place" error no longer holds.
+        self.errors = {k: v for k, v in errors.items() if k != "place"}
         self._load_places(actor)
         self.place = str(self._place_ids.index(added.id))
         self.new_place_name = self.new_place_address = ""
@@ -1044,6 +1045,14 @@ class ScheduleState(rx.State):
             )
             for s in self._offered_starts
         )
+        place = ""
+        if (
+            self.meeting_kind == "none"
+            and self.place.isdigit()
+            and int(self.place) < len(self.places)
+        ):
+            chosen = self.places[int(self.place)]
+            place = ", ".join(part for part in (chosen.label, chosen.note) if part)
         seen: set[str] = set()
         previews = []
         for k in self.chosen_candidates:
@@ -1065,6 +1074,9 @@ class ScheduleState(rx.State):
                 slots=slots,
                 link=routes.booking_url(get_settings().base_url, "…"),
                 expires_at=utcnow() + timedelta(days=scheduling.INVITATION_DAYS),
+                # Where, as the mail itself will say it: the address, or an online meeting.
+                place=place,
+                online=self.meeting_kind != "none",
                 subject=self.invitation_subject[:MAX_SUBJECT],
             )
             previews.append(

@@ -302,7 +302,13 @@ def test_pages_are_accessible_on_a_phone(page: Page, sign_in, applicant):
     page.get_by_role("button", name="Erase candidate").click()
     expect(page.get_by_role("alertdialog")).to_be_visible()
     assert_accessible(page, "erase confirmation")
+    page.keyboard.press("Escape")  # closes, erasing nothing
+    expect(page.get_by_role("alertdialog")).to_have_count(0)
+    page.get_by_role("button", name="Erase candidate").click()
+    expect(page.get_by_role("alertdialog")).to_be_visible()
     page.get_by_role("button", name="Keep the candidate").click()
+    expect(page.get_by_role("alertdialog")).to_have_count(0)
+    expect(page.get_by_role("heading", level=1, name="Wilhelmina Exporter")).to_be_visible()
 
 
 def test_the_import_page_speaks_danish(page: Page, sign_in, staff_locale):

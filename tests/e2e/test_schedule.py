@@ -151,6 +151,8 @@ def test_from_the_candidate_list_to_sent_invitations(page: Page, sign_in, db):
     page.get_by_label(re.compile("Personal message")).fill("Looking forward to it.")
     expect(page.get_by_text("22 / 4000")).to_be_visible()
     expect(page.locator("pre").first).to_contain_text("Looking forward to it.")
+    # Where, as the mail will say it.
+    expect(page.locator("pre").first).to_contain_text("Helsinki office, Mannerheimintie 5")
     assert_no_axe_violations(page, "step 5")
     # Back keeps every value.
     page.get_by_role("button", name="Back", exact=True).click()

@@ -203,7 +203,7 @@ def _switch() -> rx.Component:
             rx.hstack(
                 rx.switch(
                     checked=S.uses_previous,
-                    on_change=S.switch_previous,
+                    on_change=S.ask_switch,
                     id="use-previous-calendar",
                 ),
                 rx.el.label(tx("Use the previous calendar"), html_for="use-previous-calendar"),
@@ -218,6 +218,52 @@ def _switch() -> rx.Component:
             align="start",
         ),
         width="100%",
+    )
+
+
+def _switch_question() -> rx.Component:
+    """The account switch asks first and names its effect on everyone in the account."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(
+                rx.cond(
+                    S.switch_to_previous,
+                    tx("Switch everyone to the previous calendar?"),
+                    tx("Switch everyone back to Planner's calendar?"),
+                )
+            ),
+            rx.alert_dialog.description(
+                rx.cond(
+                    S.switch_to_previous,
+                    tx(
+                        "Everyone in the account will see the previous, manual calendar as "
+                        "their calendar. Planner's interviews stay there, marked; nothing is "
+                        "deleted."
+                    ),
+                    tx(
+                        "Everyone in the account will see Planner's calendar again; the "
+                        "appointments typed into the previous calendar stay there, marked."
+                    ),
+                )
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(
+                    rx.button(
+                        tx("Keep as it is"),
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=S.keep_switch(False),
+                    )
+                ),
+                rx.alert_dialog.action(rx.button(tx("Switch"), on_click=S.confirm_switch)),
+                spacing="3",
+                justify="end",
+                margin_top="16px",
+                wrap="wrap",
+            ),
+        ),
+        open=S.switch_question,
+        on_open_change=S.keep_switch,
     )
 
 
@@ -239,6 +285,7 @@ def import_page() -> rx.Component:
                         _upload(),
                     ),
                     rx.cond(S.is_admin, _switch()),
+                    _switch_question(),
                     spacing="6",
                     width="100%",
                 ),

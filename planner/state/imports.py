@@ -144,6 +144,9 @@ class ImportState(rx.State):
     allowed: bool = False
     is_admin: bool = False
     uses_previous: bool = False
+    # The account switch asks first: open while the question is shown, and what it would set.
+    switch_question: bool = False
+    switch_to_previous: bool = False
     stage: str = "upload"  # upload | preview | running | done | failed
     error: str = ""
     status_message: str = ""
@@ -342,6 +345,23 @@ class ImportState(rx.State):
             await asyncio.sleep(POLL_SECONDS)
 
     @rx.event
+    def ask_switch(self, on: bool):
+        """The switch was flipped: ask first, naming the effect on everyone in the account."""
+        self.switch_to_previous = bool(on)
+        self.switch_question = True
+
+    @rx.event
+    def keep_switch(self, is_open: bool = False):
+        """The question was answered "keep" (or closed with Escape): nothing changes."""
+        if not is_open:
+            self.switch_question = False
+
+    @rx.event
+    async def confirm_switch(self):
+        """The admin confirmed: switch the account as asked."""
+        self.switch_question = False
+        return await self.switch_previous(self.switch_to_previous)
+
     async def switch_previous(self, on: bool):
         actor = await signed_in_actor(self)
         if actor is None:

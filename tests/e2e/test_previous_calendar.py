@@ -155,7 +155,15 @@ def test_switch_to_the_previous_calendar_and_back_loses_nothing(page: Page, sign
     sign_in(ADMIN_EMAIL, start="/import")
     switch = page.get_by_role("switch", name="Use the previous calendar")
     expect(switch).not_to_be_checked()
+    # It asks first, naming the effect; keeping it changes nothing.
     switch.click()
+    question = page.get_by_role("alertdialog", name="Switch everyone to the previous calendar?")
+    expect(question).to_contain_text("Everyone in the account will see the previous")
+    question.get_by_role("button", name="Keep as it is").click()
+    expect(question).to_have_count(0)
+    expect(switch).not_to_be_checked()
+    switch.click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Switch").click()
     expect(page.get_by_role("status")).to_have_text(
         "Everyone in the account now uses the previous calendar."
     )
@@ -174,6 +182,9 @@ def test_switch_to_the_previous_calendar_and_back_loses_nothing(page: Page, sign
 
     page.goto("/import")
     page.get_by_role("switch", name="Use the previous calendar").click()
+    page.get_by_role("alertdialog", name="Switch everyone back to Planner's calendar?").get_by_role(
+        "button", name="Switch"
+    ).click()
     expect(page.get_by_role("status")).to_have_text(
         "Everyone in the account now uses Planner's calendar again."
     )

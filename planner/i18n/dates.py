@@ -1,6 +1,6 @@
 """Dates and times as a person reads them: Babel formats, in the person's own time zone."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -183,3 +183,11 @@ def format_ago(at: datetime, now: datetime, *, locale: str) -> str:
     _require_aware(now)
     delta = min(at - now, timedelta(seconds=-1))
     return format_timedelta(delta, add_direction=True, locale=_locale(locale))
+
+
+def format_date_span(first: date, last: date, *, locale: str) -> str:
+    """Two calendar dates as a range, e.g. '30 Nov – 6 Dec 2026' / '30. nov. – 6. dec. 2026'
+    (both inclusive; the year once, at the end)."""
+    lang = _locale(locale)
+    start, end = format_date(first, "d MMM", locale=lang), format_date(last, "d MMM y", locale=lang)
+    return f"{start} – {end}"

@@ -11,7 +11,7 @@ from babel.dates import format_date
 
 from planner.db import session_scope
 from planner.i18n import translator
-from planner.i18n.dates import format_time_range, format_weekday_date
+from planner.i18n.dates import format_date_span, format_time_range, format_weekday_date
 from planner.models.base import utcnow
 from planner.services import interviews, previous_calendar, scheduling, staff
 from planner.services.actor import Actor
@@ -149,8 +149,7 @@ class CalendarState(rx.State):
             if self.mode == "day"
             else format_date(first, "LLLL y", locale=actor.locale)
             if self.mode == "month"
-            else f"{format_date(first, 'd MMM', locale=actor.locale)} – "
-            f"{format_date(end_label, 'd MMM y', locale=actor.locale)}"
+            else format_date_span(first, end_label, locale=actor.locale)
         )
         self.loaded = True
 

@@ -7,12 +7,11 @@ from itertools import groupby
 from zoneinfo import ZoneInfo
 
 import reflex as rx
-from babel.dates import format_date
 
 from planner.db import session_scope
 from planner.domain.tokens import new_token
 from planner.i18n.catalogues import translator
-from planner.i18n.dates import format_time_range, format_weekday_date
+from planner.i18n.dates import format_date_span, format_time_range, format_weekday_date
 from planner.models.base import utcnow
 from planner.services import candidates, interviews, previous_calendar
 from planner.services.actor import Actor
@@ -162,10 +161,7 @@ class PreviousCalendarState(rx.State):
             for group in [list(grouped)]
         ]
         self.total = len(items)
-        self.range_label = (
-            f"{format_date(monday, 'd MMM', locale=lang)} – "
-            f"{format_date(monday + timedelta(days=6), 'd MMM y', locale=lang)}"
-        )
+        self.range_label = format_date_span(monday, monday + timedelta(days=6), locale=lang)
         self.loaded = True
 
     async def _refill(self):  # type: ignore[no-untyped-def]

@@ -595,30 +595,24 @@ class ScheduleState(rx.State):
                             background=True,
                         )
                     )
-        for uid, spans in self._held.items():
-            for start, end in spans:
-                events.append(
-                    calendar_event(
-                        event_id=f"h-{uid}-{start}",
-                        title=f"{names.get(int(uid), '')}: {tr('Offered in another interview')}",
-                        start=start,
-                        end=end,
-                        kind="held",
-                        background=True,
+        # Times Planner itself holds for these people: offered elsewhere, or booked.
+        planner_times = (
+            ("h", "held", tr("Offered in another interview"), self._held),
+            ("b", "booked", tr("Booked in Planner"), self._booked),
+        )
+        for prefix, kind, label, by_user in planner_times:
+            for uid, spans in by_user.items():
+                for start, end in spans:
+                    events.append(
+                        calendar_event(
+                            event_id=f"{prefix}-{uid}-{start}",
+                            title=f"{names.get(int(uid), '')}: {label}",
+                            start=start,
+                            end=end,
+                            kind=kind,
+                            background=True,
+                        )
                     )
-                )
-        for uid, spans in self._booked.items():
-            for start, end in spans:
-                events.append(
-                    calendar_event(
-                        event_id=f"b-{uid}-{start}",
-                        title=f"{names.get(int(uid), '')}: {tr('Booked in Planner')}",
-                        start=start,
-                        end=end,
-                        kind="booked",
-                        background=True,
-                    )
-                )
         offered = set(self._offered_starts)
         duration = timedelta(minutes=int(self.duration))
         for key, start in enumerate(self._suggestion_starts):

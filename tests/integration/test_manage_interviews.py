@@ -584,3 +584,37 @@ def test_resend_gives_that_candidate_a_fresh_link_and_nobody_else_a_mail(session
         scheduling.resend_invitation(
             session=session, actor=world.beta_actor, invitation_id=elin.id, now=world.now
         )
+
+
+@pytest.mark.parametrize("action", ["cancel", "resend", "add_slots"])
+def test_a_double_click_at_the_same_moment_has_one_effect(engine, session, world, action):
+    """Two requests from the same dialog at once (two sessions, two threads): the interview
+    row lock serialises them; the second sees the first's change and is refused as stale."""
+    import threading
+
+    shown = _overview(session, world).fingerprint
+    count = _outbox_count(session)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def click() -> None:
+        with Session(engine) as own:
+            barrier.wait()
+            try:
+                _actions(world, world.actor, shown)[action](own)
+                outcomes.append("done")
+            except StaleInterview:
+                outcomes.append("stale")
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcomes) == ["done", "stale"]
+    view = _overview(session, world)
+    added = {"cancel": 4, "resend": 1, "add_slots": 2}[action]  # mail requests + activity
+    assert _outbox_count(session) == count + added
+    if action == "cancel":
+        assert view.status == "cancelled"

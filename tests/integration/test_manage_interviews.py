@@ -618,3 +618,26 @@ def test_a_double_click_at_the_same_moment_has_one_effect(engine, session, world
     assert _outbox_count(session) == count + added
     if action == "cancel":
         assert view.status == "cancelled"
+
+
+def test_erasing_a_candidate_empties_the_changed_mails_about_them(session, world):
+    from planner.services import privacy
+
+    scheduling.update_interview(
+        session=session, actor=world.actor, interview_id=world.interview_id, now=world.now,
+        title="Renamed",
+    )  # fmt: skip
+    notifications.render_requested(session=session)
+    changed = lambda: [  # noqa: E731
+        row for row in session.exec(select(OutboxMessage)).all()
+        if (row.dedupe_key or "").startswith(f"mail:interview_changed:{world.booking_id}:")
+    ]  # fmt: skip
+    assert len(changed()) == 3 and all("Freja" in str(row.payload) for row in changed())
+
+    privacy.erase_candidate(
+        session=session, actor=world.actor, candidate_id=world.freja.id, request_key="erase-1",
+        now=world.now,
+    )  # fmt: skip
+
+    session.expire_all()
+    assert all(row.payload.get("erased") for row in changed())

@@ -641,3 +641,18 @@ def test_erasing_a_candidate_empties_the_changed_mails_about_them(session, world
 
     session.expire_all()
     assert all(row.payload.get("erased") for row in changed())
+
+
+def test_the_activity_marker_is_read_from_the_account_id_index(engine):
+    from sqlalchemy import text
+
+    query = "SELECT max(id) FROM outbox_message WHERE account_id = 1"
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SET enable_seqscan = off"))  # an empty table: show the index
+            plan = " ".join(row[0] for row in conn.execute(text(f"EXPLAIN {query}")))
+        else:
+            plan = " ".join(
+                str(row[-1]) for row in conn.execute(text(f"EXPLAIN QUERY PLAN {query}"))
+            )
+    assert "ix_outbox_message_account_id_id" in plan

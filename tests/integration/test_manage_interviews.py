@@ -656,3 +656,16 @@ def test_the_activity_marker_is_read_from_the_account_id_index(engine):
                 str(row[-1]) for row in conn.execute(text(f"EXPLAIN QUERY PLAN {query}"))
             )
     assert "ix_outbox_message_account_id_id" in plan
+
+
+def test_a_link_that_ran_out_shows_as_expired(session, world):
+    last_end = max(s.end_at for s in _overview(session, world).slots)
+    later = max(last_end, world.now + timedelta(days=15)) + timedelta(minutes=1)
+
+    view = interview_overview(
+        session=session, actor=world.actor, interview_id=world.interview_id, now=later
+    )
+
+    assert {c.name: c.status for c in view.candidates} == {
+        "Freja Nielsen": "booked", "Elin Johansson": "expired", "Mikko Korhonen": "expired",
+    }  # fmt: skip

@@ -104,3 +104,23 @@ def test_cancel_reports_counts_once(client, tenants, sent):
     assert (first["bookings_cancelled"], first["candidates_told"]) == (1, 2)
     assert first["status"] == "cancelled"
     assert (second["bookings_cancelled"], second["candidates_told"]) == (0, 0)
+
+
+def test_if_match_makes_a_change_only_on_the_version_read(client, tenants, sent, session):
+    alpha, _ = tenants
+    path = f"/api/v1/interviews/{sent['interview']['id']}"
+    etag = client.get(path, headers=alpha.headers).headers["ETag"]
+    assert etag.startswith('"') and len(etag) > 10
+
+    first = client.patch(path, headers={**alpha.headers, "If-Match": etag}, json={"title": "A"})
+    second = client.patch(path, headers={**alpha.headers, "If-Match": etag}, json={"title": "B"})
+
+    assert first.status_code == 200, first.text
+    _assert_problem(second, 412)
+    assert client.get(path, headers=alpha.headers).json()["title"] == "A"
+    fresh = client.get(path, headers=alpha.headers).headers["ETag"]
+    assert fresh != etag
+    cancel = client.post(f"{path}/cancel", headers={**alpha.headers, "If-Match": etag})
+    _assert_problem(cancel, 412)
+    cancel = client.post(f"{path}/cancel", headers={**alpha.headers, "If-Match": fresh})
+    assert cancel.status_code == 200 and cancel.json()["status"] == "cancelled"

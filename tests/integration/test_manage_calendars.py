@@ -191,6 +191,16 @@ async def test_changes_and_cancelling_reach_every_connected_calendar(session, bo
     )  # fmt: skip
 
     assert result.changed == ("title",) and result.bookings_updated == 1
+    # Mails only where no calendar is updated for them: Per (iMIP REQUEST) and the candidate.
+    notifications.render_requested(session=session)
+    _fresh(session)
+    changed_mails = [
+        row.payload for row in session.exec(select(OutboxMessage)).all()
+        if row.kind == "mail" and row.payload.get("template") == "interview_changed"
+    ]  # fmt: skip
+    per = booked["people"]["Per"]
+    assert sorted(m["to"] for m in changed_mails) == sorted([per.email, "freja@mail.example"])
+    assert {m["method"] for m in changed_mails} == {"REQUEST"}
     _fresh(session)
     rows = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "calendar")).all()
     assert sorted(r.payload["action"] for r in rows if r.done_at is None) == ["update"] * 3

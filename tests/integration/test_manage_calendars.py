@@ -271,3 +271,28 @@ async def test_meeting_link_for_staff_and_host_link_for_the_organiser_only(sessi
     )
     session.commit()
     assert _states(session, actor, interview_id)["Hanna"] == ("error", "failed")
+
+
+async def test_a_change_before_the_events_were_written_waits_for_them(session, booked, google):
+    actor, interview_id = booked["actor"], booked["interview_id"]
+    scheduling.update_interview(
+        session=session, actor=actor, interview_id=interview_id, now=booked["now"],
+        title="Renamed early",
+    )  # fmt: skip
+
+    first = await calendar_job.run_due()
+
+    # The updates were claimed beside their creates: they wait, and run after them.
+    assert first == {"done": 3, "retry": 3, "given_up": 0}
+    session.exec(update(OutboxMessage).where(OutboxMessage.done_at.is_(None))
+                 .values(next_attempt_at=utcnow()))  # fmt: skip
+    session.commit()
+    await calendar_job.run_due()
+    _fresh(session)
+    rows = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "calendar")).all()
+    assert len(rows) == 6 and all(r.done_at and r.last_error is None for r in rows)
+    links = _links(session)
+    assert {link.status for link in links.values()} == {"created"}
+    assert _google_event(google, links[booked["admin"].id])["summary"].startswith("Renamed early")
+    [event] = [e.icalendar_component for e in booked["calendar"].events()]
+    assert str(event["SUMMARY"]).startswith("Renamed early")

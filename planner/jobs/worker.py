@@ -1,5 +1,6 @@
 """ARQ WorkerSettings and tasks; run with `python -m planner.jobs` (needs PLANNER_REDIS_URL)."""
 
+import asyncio
 import logging
 import os
 import socket
@@ -18,7 +19,7 @@ from planner.jobs.sync import REQUESTED_SECONDS, poll_calendars, poll_requested
 from planner.jobs.webhooks import POLL_SECONDS as WEBHOOK_POLL_SECONDS
 from planner.jobs.webhooks import deliver_webhooks
 from planner.models.base import utcnow
-from planner.services import auth
+from planner.services import auth, booking
 from planner.settings import SettingsError, get_settings
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,20 @@ async def purge_expired_sessions(_ctx: dict[str, Any]) -> int:
         removed = auth.purge_expired(session=session, now=utcnow())
     log.info("purged %d expired sessions", removed)
     return removed
+
+
+async def expire_invitations(_ctx: dict[str, Any]) -> int:
+    """Mark candidates' links that ran out before a booking as expired, so that staff
+    views and webhooks-to-come read "expired" from the row; returns how many."""
+
+    def expire() -> int:
+        with session_scope() as session:
+            return booking.expire_invitations(session=session, now=utcnow())
+
+    expired = await asyncio.to_thread(expire)
+    if expired:
+        log.info("%d invitations expired", expired)
+    return expired
 
 
 def redis_settings() -> RedisSettings:
@@ -74,6 +89,7 @@ class WorkerSettings:
 
     functions = [
         purge_expired_sessions,
+        expire_invitations,
         deliver_outbox_mail,
         deliver_webhooks,
         write_calendar_events,
@@ -85,6 +101,7 @@ class WorkerSettings:
     ]
     cron_jobs = [
         cron(purge_expired_sessions, minute={7}, run_at_startup=True),
+        cron(expire_invitations, minute=set(range(3, 60, 10)), run_at_startup=True),
         # Services may also enqueue `deliver_outbox_mail` after committing, for no delay.
         cron(deliver_outbox_mail, second=set(POLL_SECONDS), run_at_startup=True, timeout=600),
         cron(deliver_webhooks, second=set(WEBHOOK_POLL_SECONDS), run_at_startup=True, timeout=600),

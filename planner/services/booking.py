@@ -710,7 +710,9 @@ def no_fit(*, session: Session, token: str, comment: str, now: datetime) -> Resu
 
 
 def expire_invitations(*, session: Session, now: datetime) -> int:
-    """Mark invitations whose link ran out before a booking as expired."""
+    """Mark invitations whose link ran out before a booking as expired (never before the
+    interview's last offered time has passed); returns how many. The worker runs it every
+    ten minutes (planner.jobs.worker.expire_invitations)."""
     begin_write(session)
     rows = session.exec(
         select(CandidateInvitation).where(
@@ -726,6 +728,11 @@ def expire_invitations(*, session: Session, now: datetime) -> int:
     ).all()
     for invitation in rows:
         invitation.status = next_status(invitation.status, InvitationEvent.EXPIRE).value
+    # Open calendars, dialogs and profiles of each account show the change (activity_marker).
+    for account_id in sorted({invitation.account_id for invitation in rows}):
+        notifications.record_activity(
+            session=session, account_id=account_id, what="invitations_expired"
+        )
     session.commit()
     return len(rows)
 

@@ -69,3 +69,48 @@ async def test_purge_job_runs_through_the_queue(sqlite_db, redis_url):
     await pool.aclose()
     with Session(sqlite_db) as session:
         assert session.exec(select(StaffSession)).all() == []
+
+
+async def test_expiry_job_marks_links_that_ran_out_and_moves_the_activity_marker(
+    sqlite_db, redis_url
+):
+    """Run through the queue as the worker's ten-minute cron does: a link whose time ran
+    out (and whose interview has no offered time still to come) reads "expired" in the
+    row, and the account's open calendars are told (activity_marker moves)."""
+    from planner.jobs.worker import WorkerSettings, expire_invitations
+    from planner.models import CandidateInvitation
+    from planner.services.interview_overview import activity_marker
+    from tests.factories import (
+        actor_for,
+        add_candidate,
+        add_interview,
+        add_invitation,
+        add_slot_with_seats,
+    )
+
+    assert any(job.name == "cron:expire_invitations" for job in WorkerSettings.cron_jobs)
+    with Session(sqlite_db) as session:
+        account, admin = account_with_admin(session, "Alpha", email="admin@alpha.example")
+        interview = add_interview(session, account, admin)
+        add_slot_with_seats(session, interview, start=utcnow() - timedelta(days=2))
+        ran_out = add_invitation(session, interview, add_candidate(session, account, "Ann"))
+        ran_out.expires_at = utcnow() - timedelta(hours=1)
+        still_valid = add_invitation(session, interview, add_candidate(session, account, "Bo"))
+        still_valid.expires_at = utcnow() + timedelta(days=3)
+        session.commit()
+        before = activity_marker(session=session, actor=actor_for(admin, account))
+        ids = (ran_out.id, still_valid.id)
+    settings = RedisSettings.from_dsn(redis_url)
+    pool = await create_pool(settings)
+    job = await pool.enqueue_job("expire_invitations")
+    worker = Worker(
+        functions=[expire_invitations], redis_settings=settings, burst=True, poll_delay=0.05
+    )
+    await worker.main()
+    await worker.close()
+    assert await job.result(timeout=5) == 1
+    await pool.aclose()
+    with Session(sqlite_db) as session:
+        statuses = [session.get(CandidateInvitation, i).status for i in ids]
+        assert statuses == ["expired", "invited"]
+        assert activity_marker(session=session, actor=actor_for(admin, account)) > before

@@ -463,3 +463,136 @@ def slot_removed_for_staff(
         footer=_footer(reader, facts.account_name),
         lang=reader.locale,
     )
+
+
+def interview_cancelled_for_candidate(
+    reader: Reader, *, title: str, account_name: str, organiser_name: str
+) -> MailContent:
+    """Candidate who had not booked a time: the interview is cancelled, nothing to choose."""
+    tr = reader.tr
+    return MailContent(
+        subject=tr("Cancelled: {title}", title=title),
+        blocks=(
+            Paragraph(tr("Hello {name},", name=reader.name)),
+            Paragraph(
+                tr(
+                    "{organiser} from {account} has cancelled the interview {title}. You do "
+                    "not need to choose a time, and your link no longer offers any.",
+                    organiser=organiser_name,
+                    account=account_name,
+                    title=title,
+                )
+            ),
+        ),
+        footer=_footer(reader, account_name),
+        lang=reader.locale,
+    )
+
+
+def new_times_for_candidate(
+    reader: Reader,
+    *,
+    title: str,
+    account_name: str,
+    organiser_name: str,
+    duration_minutes: int,
+    slots: tuple[tuple[datetime, datetime], ...],
+    link: str,
+    expires_at: datetime,
+) -> MailContent:
+    """Candidate who said no time fits: new times are offered, through this fresh link
+    (`expires_at`, UTC: when it stops working); the earlier link no longer works."""
+    tr = reader.tr
+    blocks: list[Block] = [
+        Paragraph(tr("Hello {name},", name=reader.name)),
+        Paragraph(
+            tr(
+                "{organiser} from {account} has offered new times for the interview {title}.",
+                organiser=organiser_name,
+                account=account_name,
+                title=title,
+            )
+        ),
+        Paragraph(
+            tr(
+                "The interview takes {minutes} minutes. Choose the time that suits you best:",
+                minutes=duration_minutes,
+            )
+        ),
+        Action(label=tr("Choose a time"), url=link),
+    ]
+    if slots:
+        shown = slots[:MAX_LISTED_SLOTS]
+        zone = zone_name(shown[0][0], locale=reader.locale, time_zone=reader.time_zone)
+        blocks.append(Paragraph(tr("Times offered (in your time zone, {zone}):", zone=zone)))
+        blocks.append(
+            Bullets(
+                tuple(
+                    format_when(s, e, locale=reader.locale, time_zone=reader.time_zone).rsplit(
+                        " (", 1
+                    )[0]
+                    for s, e in shown
+                )
+            )
+        )
+    blocks.append(
+        Paragraph(tr("If none of the times suits you, you can leave a comment on the same page."))
+    )
+    blocks.append(
+        Paragraph(
+            tr(
+                "The link is personal and works until {date}.",
+                date=format_day(expires_at, locale=reader.locale, time_zone=reader.time_zone),
+            )
+        )
+    )
+    blocks.append(Paragraph(tr("The link in earlier mails no longer works: use this one.")))
+    return MailContent(
+        subject=tr("New times for your interview: {title}", title=title),
+        blocks=tuple(blocks),
+        footer=_footer(reader, account_name),
+        lang=reader.locale,
+    )
+
+
+def interview_changed_for_candidate(reader: Reader, facts: InterviewFacts) -> MailContent:
+    """Candidate with a booking: the interview's title, place or meeting changed (with the
+    iMIP REQUEST of a higher SEQUENCE attached); `facts` are the new ones."""
+    tr = reader.tr
+    return MailContent(
+        subject=tr("Changed: {title}, {when}", title=facts.title, when=_short(reader, facts)),
+        blocks=(
+            Paragraph(tr("Hello {name},", name=reader.name)),
+            Paragraph(tr("Your interview was changed. These are its details now:")),
+            _details(reader, facts),
+            *_meeting(reader, facts),
+            Paragraph(tr("The attached update replaces the interview in your calendar.")),
+        ),
+        footer=_footer(reader, facts.account_name),
+        lang=reader.locale,
+    )
+
+
+def interview_changed_for_staff(
+    reader: Reader, facts: InterviewFacts, *, candidate_name: str
+) -> MailContent:
+    """Staff whose calendar is not synced: a booked interview changed (iMIP REQUEST of a
+    higher SEQUENCE attached; synced calendars are updated by Planner, without a mail)."""
+    tr = reader.tr
+    return MailContent(
+        subject=tr("Changed: {title}, {when}", title=facts.title, when=_short(reader, facts)),
+        blocks=(
+            Paragraph(tr("Hello {name},", name=reader.name)),
+            Paragraph(
+                tr(
+                    "The interview with {candidate} was changed. These are its details now:",
+                    candidate=candidate_name,
+                )
+            ),
+            _details(reader, facts, candidate=candidate_name),
+            *_meeting(reader, facts),
+            Paragraph(tr("The attached update replaces the interview in your calendar.")),
+        ),
+        footer=_footer(reader, facts.account_name),
+        lang=reader.locale,
+    )

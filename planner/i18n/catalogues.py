@@ -1,7 +1,9 @@
 """Message catalogues: gettext .po files under planner/i18n/locales, read at run time."""
 
+import gettext
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -40,12 +42,32 @@ class Translator:
 
     locale: str
     messages: dict[str, str]
+    # Singular message id -> the translated forms, in the catalogue's plural order.
+    plurals: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The catalogue's Plural-Forms rule: a count -> the index of its form.
+    plural_index: Callable[[int], int] = field(default=lambda n: int(n != 1))
 
     def __call__(self, message: str, /, **values: object) -> str:
         template = self.messages.get(message) or message
-        if not values:
-            return template
-        return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), template)
+        return _fill(template, values)
+
+    def plural(self, singular: str, plural: str, count: int, /, **values: object) -> str:
+        """The form of a counted message for `count` in this language (Danish "1 kandidat",
+        "2 kandidater"; Finnish and the others by their catalogue's Plural-Forms rule, GNU
+        gettext manual 11.2.6), with `{count}` and the other `values` filled in. English
+        ids: `singular` for 1, else `plural`."""
+        forms = self.plurals.get(singular)
+        if forms:
+            template = forms[min(self.plural_index(count), len(forms) - 1)]
+        else:
+            template = singular if count == 1 else plural
+        return _fill(template, {"count": count, **values})
+
+
+def _fill(template: str, values: dict[str, object]) -> str:
+    if not values:
+        return template
+    return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), template)
 
 
 @lru_cache(maxsize=len(LOCALES))
@@ -53,9 +75,20 @@ def translator(locale: str) -> Translator:
     """The translator for a language; unknown languages get English."""
     if locale not in LOCALES:
         locale = "en"
+    catalogue = read_catalogue(locale)
     messages = {
         str(entry.id): str(entry.string)
-        for entry in read_catalogue(locale)
+        for entry in catalogue
         if entry.id and entry.string and not entry.fuzzy and isinstance(entry.string, str)
     }
-    return Translator(locale=locale, messages=messages)
+    plurals = {
+        str(entry.id[0]): tuple(str(form) for form in entry.string)
+        for entry in catalogue
+        if entry.pluralizable and not entry.fuzzy and all(entry.string)
+    }
+    return Translator(
+        locale=locale,
+        messages=messages,
+        plurals=plurals,
+        plural_index=gettext.c2py(catalogue.plural_expr),
+    )

@@ -24,7 +24,7 @@ def staff_texts(locale: str) -> dict[str, str]:
     tr = translator(locale)
     if tr.locale == "en":
         return {}
-    ids = (str(entry.id) for entry in read_catalogue("en") if entry.id)
+    ids = (str(entry.id) for entry in read_catalogue("en") if entry.id and not entry.pluralizable)
     return {message: tr(message) for message in ids if not placeholders(message)}
 
 

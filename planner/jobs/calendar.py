@@ -10,6 +10,7 @@ import httpx
 from planner.db import session_scope
 from planner.integrations.calendar.base import (
     AuthExpired,
+    Conflict,
     Credentials,
     EventRef,
     RateLimited,
@@ -128,6 +129,20 @@ async def carry_out(
                 )
                 await zoom.delete_meeting(work.zoom_meeting_id)
             return WorkResult(work)
+        if work.action == calendar_events.UPDATE:
+            assert work.external_event_id is not None and work.event is not None
+            try:
+                ref = await provider.update_event(
+                    calendar_id,
+                    EventRef(external_id=work.external_event_id, etag=work.etag),
+                    work.event,
+                )
+            except Conflict:
+                # Attendees' answers change the etag too; staff's change must still win.
+                ref = await provider.update_event(
+                    calendar_id, EventRef(external_id=work.external_event_id), work.event
+                )
+            return WorkResult(work, external_event_id=ref.external_id, etag=ref.etag)
         event = work.event
         assert event is not None
         if work.zoom_credentials is not None and work.zoom_connection_id is not None:

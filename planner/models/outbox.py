@@ -16,6 +16,8 @@ class OutboxMessage(SQLModel, table=True):
         CheckConstraint("attempts >= 0", name="attempts_positive"),
         CheckConstraint("length(kind) > 0", name="kind_not_empty"),
         Index("ix_outbox_message_pending", "done_at", "next_attempt_at"),
+        # An account's newest row (its activity marker) in one index lookup.
+        Index("ix_outbox_message_account_id_id", "account_id", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

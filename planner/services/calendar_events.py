@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 CALENDAR_KIND = "calendar"
 CREATE = "create"
 DELETE = "delete"
+UPDATE = "update"
 MAX_ATTEMPTS = 12
 BATCH_SIZE = 20
 # Connections whose events Planner still writes (an "error" one may recover).
@@ -76,7 +77,9 @@ def _insert_row(session: Session, values: dict[str, object]) -> None:
     )
 
 
-def _queue(session: Session, *, account_id: int, link_id: int, action: str, **extra: object):
+def _queue(
+    session: Session, *, account_id: int, link_id: int, action: str, key: str = "", **extra: object
+) -> None:
     now = utcnow()
     _insert_row(
         session,
@@ -84,7 +87,7 @@ def _queue(session: Session, *, account_id: int, link_id: int, action: str, **ex
             "account_id": account_id,
             "kind": CALENDAR_KIND,
             "payload": {"link_id": link_id, "action": action, **extra},
-            "dedupe_key": f"calendar:{action}:{link_id}",
+            "dedupe_key": f"calendar:{action}:{link_id}{key}",
             "attempts": 0,
             "next_attempt_at": now,
             "last_error": None,
@@ -185,6 +188,32 @@ def record_booking_cancelled(*, session: Session, booking_id: int) -> int:
     return len(links)
 
 
+def record_booking_updated(*, session: Session, booking_id: int, sequence: int) -> int:
+    """Record, without committing, that the booking's events are to be rewritten with the
+    interview as it is now (title, place, meeting link) in every calendar they were (or are
+    about to be) written to; `sequence` is the interview's new ics_sequence, so that each
+    change is its own row (a repeat of the same change is stored once). Returns how many."""
+    links = session.exec(
+        select(ProviderEventLink).where(
+            ProviderEventLink.booking_id == booking_id,
+            col(ProviderEventLink.status).in_(
+                (EventLinkStatus.PENDING.value, EventLinkStatus.CREATED.value)
+            ),
+        )
+    ).all()
+    for link in links:
+        assert link.id is not None
+        _queue(
+            session,
+            account_id=link.account_id,
+            link_id=link.id,
+            action=UPDATE,
+            key=f":{sequence}",
+            sequence=sequence,
+        )
+    return len(links)
+
+
 # --- carrying them out -------------------------------------------------------------------
 
 
@@ -265,7 +294,7 @@ def prepare(*, session: Session, row_id: int, settings: Settings) -> CalendarWor
     action = str(row.payload.get("action", ""))
     base = CalendarWork(row_id=row_id, link_id=link_id, action=action, attempts=row.attempts)
     link = session.get(ProviderEventLink, link_id, populate_existing=True)
-    if link is None or action not in (CREATE, DELETE):
+    if link is None or action not in (CREATE, DELETE, UPDATE):
         return replace_work(base, skip="gave up: no such event link or action")
     connection = session.get(CalendarConnection, link.connection_id) if link.connection_id else None
     if connection is None or connection.status not in WRITABLE:
@@ -302,6 +331,27 @@ def prepare(*, session: Session, row_id: int, settings: Settings) -> CalendarWor
             zoom_meeting_id=str(zoom_id) if zoom_id else None,
             zoom_connection_id=found[0],
             zoom_credentials=found[1],
+        )
+    if action == UPDATE:
+        create_row = session.exec(
+            select(OutboxMessage).where(OutboxMessage.dedupe_key == f"calendar:create:{link_id}")
+        ).first()
+        if create_row is not None and create_row.done_at is None:
+            return replace_work(base, wait=True)  # the create is still under way
+        if link.status != EventLinkStatus.CREATED.value or not link.external_event_id:
+            return replace_work(base, skip="")  # never written, or removed: nothing to change
+        booking = session.get(Booking, link.booking_id)
+        if booking is None or booking.status != BookingStatus.ACTIVE.value:
+            return replace_work(base, skip="")  # cancelled: its delete removes the event
+        event = _event_request(session, link, online_meeting=None, meeting_url=link.meeting_url)
+        if event is None:
+            return replace_work(base, skip="gave up: the booking is gone")
+        return replace_work(
+            base,
+            **common,
+            event=event,
+            external_event_id=link.external_event_id,
+            etag=link.etag,
         )
     # create
     if link.status != EventLinkStatus.PENDING.value:
@@ -451,6 +501,8 @@ def finish(
             link.etag = result.etag
             link.meeting_url = result.meeting_url or link.meeting_url
             link.status = EventLinkStatus.CREATED.value
+        elif work.action == UPDATE:
+            link.etag = result.etag or link.etag
         else:
             link.status = EventLinkStatus.DELETED.value
     if link is not None:

@@ -36,7 +36,7 @@ from planner.domain.ical import (
 from planner.domain.mail import Mailbox, MailContent, build_message, parse_mailbox, sender_domain
 from planner.domain.mail_content import CalendarDelivery, InterviewFacts, Reader
 from planner.domain.sync_status import CALENDAR_PROVIDERS
-from planner.domain.vocabulary import ConnectionStatus, MeetingKind, SlotStatus
+from planner.domain.vocabulary import BookingStatus, ConnectionStatus, MeetingKind, SlotStatus
 from planner.models import (
     Account,
     Booking,
@@ -389,11 +389,13 @@ def _booking_mails(
     candidate_content: MailContent | None,
     candidate_description: str,
     staff_content: Callable[[Reader, "_StaffRecipient"], MailContent],
+    key_suffix: str = "",
 ) -> list[_Outgoing]:
-    """The candidate's mail and each staff member's, with the iMIP part where it belongs."""
+    """The candidate's mail and each staff member's, with the iMIP part where it belongs.
+    `key_suffix` tells apart mails of one booking sent more than once (each change)."""
     build = request_calendar if method is Method.REQUEST else cancel_calendar
     stamp = utcnow()
-    key = f"mail:{template}:{ctx.booking.id}"
+    key = f"mail:{template}:{ctx.booking.id}{key_suffix}"
     mails: list[_Outgoing] = []
     if candidate_content is not None:
         event = _event(
@@ -651,6 +653,127 @@ def queue_no_fit_comment(*, session: Session, comment_id: int) -> int:
     return _record_all(session, mails)
 
 
+def queue_interview_cancelled(*, session: Session, invitation_id: int) -> int:
+    """Record the mail telling a candidate who had not booked (still choosing, or said no
+    time fits) that the interview is cancelled and no time needs choosing. No calendar part:
+    nothing was in their calendar. Returns the number of mails newly queued (0 or 1)."""
+    invitation = _get(session, CandidateInvitation, invitation_id, "Invitation")
+    interview = _get(session, Interview, invitation.interview_id, "Interview")
+    candidate = _get(session, Candidate, invitation.candidate_id, "Candidate")
+    account = _get(session, Account, interview.account_id, "Account")
+    organiser = _get(session, StaffUser, interview.organiser_id, "Organiser")
+    mail = _Outgoing(
+        dedupe_key=f"mail:interview_cancelled:{invitation.id}",
+        account_id=account.id,
+        template="interview_cancelled",
+        to=_candidate_box(candidate),
+        reply_to=_reply_to(organiser),
+        content=content.interview_cancelled_for_candidate(
+            _reader_for_candidate(candidate, invitation),
+            title=interview.title,
+            account_name=account.name,
+            organiser_name=organiser.name,
+        ),
+    )
+    return _record_all(session, [mail])
+
+
+def queue_new_times(*, session: Session, invitation_id: int, link: str, slot_ids: list[int]) -> int:
+    """Record the mail offering a candidate who said no time fits the times just added
+    (`slot_ids`; those removed or past meanwhile are left out), with their fresh `link`.
+    Returns the number of mails newly queued (0 or 1)."""
+    invitation = _get(session, CandidateInvitation, invitation_id, "Invitation")
+    interview = _get(session, Interview, invitation.interview_id, "Interview")
+    candidate = _get(session, Candidate, invitation.candidate_id, "Candidate")
+    account = _get(session, Account, interview.account_id, "Account")
+    organiser = _get(session, StaffUser, interview.organiser_id, "Organiser")
+    slots = session.exec(
+        select(OfferedSlot)
+        .where(
+            col(OfferedSlot.id).in_(slot_ids or [-1]),
+            OfferedSlot.interview_id == interview.id,
+            OfferedSlot.status == SlotStatus.OFFERED.value,
+            OfferedSlot.start_at > utcnow(),
+        )
+        .order_by(col(OfferedSlot.start_at))
+    ).all()
+    last_end = session.exec(
+        select(OfferedSlot.end_at)
+        .where(
+            OfferedSlot.interview_id == interview.id,
+            OfferedSlot.status == SlotStatus.OFFERED.value,
+        )
+        .order_by(col(OfferedSlot.end_at).desc())
+    ).first()
+    mail = _Outgoing(
+        dedupe_key=f"mail:new_times:{invitation.id}:{_link_digest(link)}",
+        account_id=account.id,
+        template="new_times",
+        to=_candidate_box(candidate),
+        reply_to=_reply_to(organiser),
+        content=content.new_times_for_candidate(
+            _reader_for_candidate(candidate, invitation),
+            title=interview.title,
+            account_name=account.name,
+            organiser_name=organiser.name,
+            duration_minutes=interview.duration_minutes,
+            slots=tuple((s.start_at, s.end_at) for s in slots),
+            link=link,
+            expires_at=link_valid_until(invitation.expires_at, last_end),
+        ),
+    )
+    return _record_all(session, [mail])
+
+
+def queue_interview_changed(*, session: Session, booking_id: int, sequence: int) -> int:
+    """Record the mails about a booked interview whose title, place or meeting changed:
+    the candidate's and those of staff whose calendar is not synced (synced calendars are
+    updated by the provider), each with an iMIP REQUEST of the same UID and `sequence` (the
+    interview's raised ics_sequence), describing the interview as it is now. Nothing for a
+    booking no longer active. Returns the number of mails newly queued."""
+    booking = _get(session, Booking, booking_id, "Booking")
+    if booking.status != BookingStatus.ACTIVE.value:
+        return 0
+    ctx = _booking_context(session, booking_id, meeting_url=None)
+    ctx = replace(ctx, staff=tuple(r for r in ctx.staff if not r.synced))
+    reader = _reader_for_candidate(ctx.candidate, ctx.invitation)
+    mails = _booking_mails(
+        ctx,
+        template="interview_changed",
+        key_suffix=f":{sequence}",
+        method=Method.REQUEST,
+        sequence=sequence,
+        candidate_content=content.interview_changed_for_candidate(reader, ctx.facts),
+        candidate_description=content.event_description(reader, ctx.facts),
+        staff_content=lambda r, s: content.interview_changed_for_staff(
+            r, ctx.facts, candidate_name=ctx.candidate.name
+        ),
+    )
+    return _record_all(session, mails)
+
+
+ACTIVITY_KIND = "activity"
+
+
+def record_activity(*, session: Session, account_id: int, what: str, **facts: object) -> None:
+    """Record, without committing, that a staff action happened in the account: an outbox
+    row that is done at once (nothing to carry out), so that the account's activity marker
+    (interview_overview.activity_marker) moves even when the action notifies nobody."""
+    now = utcnow()
+    session.add(
+        OutboxMessage(
+            account_id=account_id,
+            kind=ACTIVITY_KIND,
+            payload={"what": what, **facts},
+            attempts=0,
+            next_attempt_at=now,
+            done_at=now,
+            created_at=now,
+        )
+    )
+    session.flush()
+
+
 def booking_ics(*, session: Session, booking_id: int, link: str | None = None) -> bytes:
     """The booking's event as a plain .ics file (no METHOD) for "add to calendar", in the
     candidate's language; the same UID and SEQUENCE as the mailed REQUEST."""
@@ -692,6 +815,9 @@ _RENDERERS: dict[str, Callable[..., int]] = {
     "booking_cancellation": queue_booking_cancellation,
     "slot_removed": queue_slot_removed,
     "no_fit_comment": queue_no_fit_comment,
+    "interview_cancelled": queue_interview_cancelled,
+    "new_times": queue_new_times,
+    "interview_changed": queue_interview_changed,
 }
 RENDER_BATCH = 50
 

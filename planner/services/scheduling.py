@@ -8,12 +8,13 @@ from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from planner import routes
 from planner.db import begin_write
 from planner.domain.booking import InvitationEvent, can, next_status
 from planner.domain.meetings import available_meeting_kinds
+from planner.domain.text import UnusableText, check_line
 from planner.domain.tokens import hash_token, new_token
 from planner.domain.vocabulary import (
     BookingStatus,
@@ -38,7 +39,8 @@ from planner.models import (
 )
 from planner.services import calendar_events, notifications, webhooks
 from planner.services.actor import Actor, owned
-from planner.services.errors import InvalidInput
+from planner.services.errors import InvalidInput, NotFound
+from planner.services.interview_overview import StaleInterview, fingerprint_of
 from planner.services.shapes import (
     InterviewDetail,
     InterviewInput,
@@ -258,68 +260,6 @@ def send_invitations(
     return _sent(session, interview.id, repeated=False)
 
 
-def add_slots(
-    *, session: Session, actor: Actor, interview_id: int, starts: list[datetime], now: datetime
-) -> InterviewDetail:
-    """Offer more times for an interview."""
-    interview = owned(actor, session.get(Interview, interview_id), "Interview")
-    if interview.status == InterviewStatus.CANCELLED.value:
-        raise InvalidInput("interview_id", "the interview is cancelled")
-    for start in starts:
-        if start.tzinfo is None:
-            raise InvalidInput("slots", "times must include a time zone offset")
-    existing = set(
-        session.exec(select(OfferedSlot.start_at).where(OfferedSlot.interview_id == interview_id))
-    )
-    _check_slot_times(starts, now)
-    for start in starts:
-        if start in existing:
-            raise InvalidInput("slots", f"{start.isoformat()} is already offered")
-        _add_slot(session, interview, start)
-    session.commit()
-    return get_interview_detail(session=session, actor=actor, interview_id=interview_id)
-
-
-def remove_slot(*, session: Session, actor: Actor, slot_id: int, now: datetime) -> int:
-    """Withdraw an offered slot. A booking on it is cancelled, and its candidate is told and
-    may choose again among the remaining slots. Returns how many bookings were cancelled."""
-    begin_write(session)
-    slot = owned(actor, session.get(OfferedSlot, slot_id), "Slot")
-    if slot.status == SlotStatus.REMOVED.value:
-        return 0
-    slot.status = SlotStatus.REMOVED.value
-    slot.removed_at = now
-    bookings = session.exec(
-        select(Booking).where(
-            Booking.slot_id == slot_id, Booking.status == BookingStatus.ACTIVE.value
-        )
-    ).all()
-    for booking in bookings:
-        booking.status = BookingStatus.CANCELLED.value
-        booking.cancelled_at = now
-        invitation = session.get(CandidateInvitation, booking.invitation_id)
-        assert invitation is not None
-        invitation.status = next_status(invitation.status, InvitationEvent.SLOT_REMOVED).value
-        session.flush()
-        assert booking.id is not None
-        notifications.request(
-            session=session,
-            name="slot_removed",
-            account_id=booking.account_id,
-            booking_id=booking.id,
-        )
-        calendar_events.record_booking_cancelled(session=session, booking_id=booking.id)
-    webhooks.record(
-        session=session,
-        account_id=slot.account_id,
-        event="slot.removed",
-        data={"slot_id": slot_id, "cancelled_booking_ids": [b.id for b in bookings]},
-    )
-    session.commit()
-    log.info("slot %s removed, %d bookings cancelled", slot_id, len(bookings))
-    return len(bookings)
-
-
 def invite_candidates(
     *,
     session: Session,
@@ -413,24 +353,182 @@ def _invite_rows(
     return tokens
 
 
-def cancel_interview(*, session: Session, actor: Actor, interview_id: int, now: datetime) -> None:
-    """Cancel the whole interview: every booking is cancelled (with notice) and every open
-    invitation withdrawn."""
+# --- Managing an interview after it was sent ----------------------------------------------
+# Every action: a tenant check (another account's id is NotFound), the interview row locked
+# for the transaction (PostgreSQL: FOR UPDATE; SQLite: BEGIN IMMEDIATE), the dialog's
+# fingerprint compared inside that transaction (StaleInterview, nothing changed), at most
+# one effect for a repeated call, and an outbox row for the account (activity_marker).
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    """What cancelling did: bookings cancelled, and candidates told (booked ones and those
+    still choosing a time). Both 0 when the interview was cancelled already."""
+
+    bookings_cancelled: int
+    candidates_told: int
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """What adding times did: times added, and candidates who had said no time fits who
+    were mailed the new times (with a fresh link)."""
+
+    added: int
+    no_fit_told: int
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    """What changed ("title", "location", "meeting_kind"; empty: nothing) and how many
+    booked interviews were updated in calendars and told by mail."""
+
+    changed: tuple[str, ...]
+    bookings_updated: int
+
+
+def _locked_interview(session: Session, actor: Actor, interview_id: int) -> Interview:
+    """Start a write transaction and read the actor's interview, locked until commit."""
     begin_write(session)
-    interview = owned(actor, session.get(Interview, interview_id), "Interview")
-    if interview.status == InterviewStatus.CANCELLED.value:
-        return
-    interview.status = InterviewStatus.CANCELLED.value
-    for booking in session.exec(
-        select(Booking)
-        .join(OfferedSlot, OfferedSlot.id == Booking.slot_id)  # type: ignore[arg-type]
-        .where(OfferedSlot.interview_id == interview_id, Booking.status == "active")
+    query = select(Interview).where(Interview.id == interview_id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    try:
+        return owned(actor, session.exec(query).first(), "Interview")
+    except NotFound:
+        session.rollback()
+        raise
+
+
+def _check_fresh(session: Session, interview: Interview, expected: str | None) -> None:
+    if expected is not None and fingerprint_of(session=session, interview=interview) != expected:
+        session.rollback()
+        raise StaleInterview()
+
+
+def _active_bookings(session: Session, interview_id: int) -> list[Booking]:
+    return list(
+        session.exec(
+            select(Booking)
+            .join(OfferedSlot, col(OfferedSlot.id) == Booking.slot_id)
+            .where(
+                OfferedSlot.interview_id == interview_id,
+                Booking.status == BookingStatus.ACTIVE.value,
+            )
+            .order_by(col(Booking.id))
+        ).all()
+    )
+
+
+def add_slots(
+    *,
+    session: Session,
+    actor: Actor,
+    interview_id: int,
+    starts: list[datetime],
+    now: datetime,
+    expected: str | None = None,
+) -> AddResult:
+    """Offer more times (aware datetimes; each lasts the interview's duration) for an
+    interview that is not cancelled.
+
+    Candidates still choosing see them on their page at once (it lists open times).
+    Candidates who said no time fits are mailed the new times with a fresh link: their
+    invitation goes back to "invited" (their comment stays), its link is valid for
+    INVITATION_DAYS more days, and the old link stops working (links are stored only as
+    hashes, so the mail cannot repeat the old one). Raises InvalidInput (past, duplicate,
+    already offered, cancelled interview), NotFound, StaleInterview."""
+    for start in starts:
+        if start.tzinfo is None:
+            raise InvalidInput("slots", "times must include a time zone offset")
+    if not starts:
+        raise InvalidInput("slots", "choose at least one time")
+    interview = _locked_interview(session, actor, interview_id)
+    _check_fresh(session, interview, expected)
+    try:
+        if interview.status == InterviewStatus.CANCELLED.value:
+            raise InvalidInput("interview_id", "the interview is cancelled")
+        starts = [start.astimezone(now.tzinfo) for start in starts]
+        _check_slot_times(starts, now)
+        existing = set(
+            session.exec(
+                select(OfferedSlot.start_at).where(OfferedSlot.interview_id == interview_id)
+            )
+        )
+        for start in starts:
+            if start in existing:
+                raise InvalidInput("slots", f"{start.isoformat()} is already offered")
+    except InvalidInput:
+        session.rollback()
+        raise
+    added = [_add_slot(session, interview, start) for start in sorted(starts)]
+    base_url = get_settings().base_url
+    told = 0
+    for invitation in session.exec(
+        select(CandidateInvitation)
+        .where(
+            CandidateInvitation.interview_id == interview_id,
+            CandidateInvitation.status == InvitationStatus.NO_FIT.value,
+        )
+        .order_by(col(CandidateInvitation.id))
     ).all():
+        token = new_token()
+        invitation.token_hash = hash_token(token)
+        invitation.status = InvitationStatus.INVITED.value
+        invitation.expires_at = max(invitation.expires_at, now + timedelta(days=INVITATION_DAYS))
+        invitation.sent_at = now
+        session.flush()
+        notifications.request(
+            session=session,
+            name="new_times",
+            account_id=interview.account_id,
+            invitation_id=invitation.id,
+            link=routes.booking_url(base_url, token),
+            slot_ids=[slot.id for slot in added],
+        )
+        told += 1
+    notifications.record_activity(
+        session=session, account_id=interview.account_id, what="slots_added",
+        interview_id=interview_id,
+    )  # fmt: skip
+    session.commit()
+    log.info("interview %s: %d times added, %d no-fit candidates told", interview_id,
+             len(added), told)  # fmt: skip
+    return AddResult(added=len(added), no_fit_told=told)
+
+
+def remove_slot(
+    *, session: Session, actor: Actor, slot_id: int, now: datetime, expected: str | None = None
+) -> int:
+    """Withdraw an offered slot. A booking on it is cancelled, and its candidate is told and
+    may choose again among the remaining slots (through their link). Returns how many
+    bookings were cancelled (0 for a slot removed before). Raises NotFound (another
+    account's slot), StaleInterview (`expected` is not the interview's fingerprint)."""
+    begin_write(session)
+    slot = session.get(OfferedSlot, slot_id)
+    if slot is None or slot.account_id != actor.account_id:
+        session.rollback()
+        raise NotFound("Slot not found.")
+    interview = _locked_interview(session, actor, slot.interview_id)
+    _check_fresh(session, interview, expected)
+    if slot.status == SlotStatus.REMOVED.value:
+        session.rollback()
+        return 0
+    slot.status = SlotStatus.REMOVED.value
+    slot.removed_at = now
+    bookings = session.exec(
+        select(Booking).where(
+            Booking.slot_id == slot_id, Booking.status == BookingStatus.ACTIVE.value
+        )
+    ).all()
+    for booking in bookings:
         booking.status = BookingStatus.CANCELLED.value
         booking.cancelled_at = now
+        invitation = session.get(CandidateInvitation, booking.invitation_id)
+        assert invitation is not None
+        invitation.status = next_status(invitation.status, InvitationEvent.SLOT_REMOVED).value
         session.flush()
         assert booking.id is not None
-        # Worded as a removed time, not as the candidate's own cancellation.
         notifications.request(
             session=session,
             name="slot_removed",
@@ -438,9 +536,77 @@ def cancel_interview(*, session: Session, actor: Actor, interview_id: int, now: 
             booking_id=booking.id,
         )
         calendar_events.record_booking_cancelled(session=session, booking_id=booking.id)
+    webhooks.record(
+        session=session,
+        account_id=slot.account_id,
+        event="slot.removed",
+        data={"slot_id": slot_id, "cancelled_booking_ids": [b.id for b in bookings]},
+    )
+    notifications.record_activity(
+        session=session, account_id=slot.account_id, what="slot_removed",
+        interview_id=slot.interview_id,
+    )  # fmt: skip
+    session.commit()
+    log.info("slot %s removed, %d bookings cancelled", slot_id, len(bookings))
+    return len(bookings)
+
+
+# Invitations of candidates still choosing a time (not booked): told when it is cancelled.
+_STILL_CHOOSING = (
+    InvitationStatus.INVITED.value,
+    InvitationStatus.NO_FIT.value,
+    InvitationStatus.CANCELLED.value,
+)
+
+
+def cancel_interview(
+    *,
+    session: Session,
+    actor: Actor,
+    interview_id: int,
+    now: datetime,
+    expected: str | None = None,
+) -> CancelResult:
+    """Cancel the whole interview. Every booking is cancelled: its candidate is told that
+    no new time follows, staff are told (iMIP CANCEL for those not synced) and the events
+    are removed from the participants' calendars. Candidates still choosing (invited, no
+    time fits, or who cancelled their own booking) are mailed that they need not choose;
+    every open invitation is withdrawn, so links stop offering times. Cancelling again does
+    nothing (0, 0). Raises NotFound, StaleInterview."""
+    interview = _locked_interview(session, actor, interview_id)
+    _check_fresh(session, interview, expected)
+    if interview.status == InterviewStatus.CANCELLED.value:
+        session.rollback()
+        return CancelResult(0, 0)
+    interview.status = InterviewStatus.CANCELLED.value
+    bookings = _active_bookings(session, interview_id)
+    for booking in bookings:
+        booking.status = BookingStatus.CANCELLED.value
+        booking.cancelled_at = now
+        session.flush()
+        assert booking.id is not None
+        notifications.request(
+            session=session,
+            name="slot_removed",
+            account_id=booking.account_id,
+            booking_id=booking.id,
+            final=True,
+        )
+        calendar_events.record_booking_cancelled(session=session, booking_id=booking.id)
+    unbooked = 0
     for invitation in session.exec(
-        select(CandidateInvitation).where(CandidateInvitation.interview_id == interview_id)
+        select(CandidateInvitation)
+        .where(CandidateInvitation.interview_id == interview_id)
+        .order_by(col(CandidateInvitation.id))
     ).all():
+        if invitation.status in _STILL_CHOOSING:
+            notifications.request(
+                session=session,
+                name="interview_cancelled",
+                account_id=interview.account_id,
+                invitation_id=invitation.id,
+            )
+            unbooked += 1
         if can(invitation.status, InvitationEvent.WITHDRAW):
             invitation.status = next_status(invitation.status, InvitationEvent.WITHDRAW).value
     webhooks.record(
@@ -449,7 +615,174 @@ def cancel_interview(*, session: Session, actor: Actor, interview_id: int, now: 
         event="interview.cancelled",
         data={"interview_id": interview_id, "cancelled_by": "staff"},
     )
+    notifications.record_activity(
+        session=session, account_id=interview.account_id, what="interview_cancelled",
+        interview_id=interview_id,
+    )  # fmt: skip
     session.commit()
+    log.info("interview %s cancelled by %s: %d bookings", interview_id, actor.user_id,
+             len(bookings))  # fmt: skip
+    return CancelResult(bookings_cancelled=len(bookings), candidates_told=len(bookings) + unbooked)
+
+
+def _clean_title(title: str) -> str:
+    try:
+        title = check_line(title)
+    except UnusableText:
+        raise InvalidInput("title", "must be one line of 1 to 200 characters") from None
+    if not title or len(title) > 200:
+        raise InvalidInput("title", "must be one line of 1 to 200 characters")
+    return title
+
+
+def update_interview(
+    *,
+    session: Session,
+    actor: Actor,
+    interview_id: int,
+    now: datetime,
+    title: str | None = None,
+    location_id: int | None = None,
+    meeting_kind: str | None = None,
+    clear_location: bool = False,
+    expected: str | None = None,
+) -> UpdateResult:
+    """Change an interview's title, place (`location_id`: a location of the account that is
+    not archived; `clear_location`: no place) or online-meeting kind ("none", "teams",
+    "meet", "zoom", "jitsi"; only kinds the organiser's synced calendars can create, as in
+    the wizard). A place and an online meeting exclude each other: choosing a location
+    makes the kind "none", choosing an online kind clears the location.
+
+    Booked interviews follow: the ICS sequence goes up, each booked event is updated in the
+    participants' connected calendars, and the booked candidates and the staff who are not
+    synced get a "changed" mail with an iMIP REQUEST of the higher SEQUENCE. Candidates
+    still choosing see the change on their page.
+
+    The meeting kind cannot change while candidates are booked (InvalidInput): their
+    meetings were made by the organiser's provider when they booked, and a new one would
+    have to be made and sent to each of them; cancel their times (remove the slot) or the
+    interview instead. Changing nothing changes nothing (`changed` empty, no mail).
+    Raises InvalidInput, NotFound, StaleInterview."""
+    if title is not None:
+        title = _clean_title(title)
+    kind: MeetingKind | None = None
+    if meeting_kind is not None:
+        try:
+            kind = MeetingKind(meeting_kind)
+        except ValueError:
+            raise InvalidInput("meeting_kind", "unknown meeting kind") from None
+    if location_id is not None and clear_location:
+        raise InvalidInput("location_id", "choose a place or no place, not both")
+    if location_id is not None and kind not in (None, MeetingKind.NONE):
+        raise InvalidInput("location_id", "choose a place or an online meeting, not both")
+    interview = _locked_interview(session, actor, interview_id)
+    _check_fresh(session, interview, expected)
+    try:
+        if interview.status == InterviewStatus.CANCELLED.value:
+            raise InvalidInput("interview_id", "the interview is cancelled")
+        new_title = interview.title if title is None else title
+        new_location = interview.location_id
+        new_kind = interview.meeting_kind
+        if location_id is not None:
+            location = session.get(Location, location_id)
+            if location is None or location.account_id != actor.account_id:
+                raise InvalidInput("location_id", "no such location in this account")
+            if location.archived_at is not None and location_id != interview.location_id:
+                raise InvalidInput("location_id", "this location is archived")
+            new_location, new_kind = location_id, MeetingKind.NONE.value
+        if clear_location:
+            new_location = None
+        if kind is not None:
+            new_kind = kind.value
+            if kind is not MeetingKind.NONE:
+                new_location = None
+        if new_kind != interview.meeting_kind:
+            usable = available_meeting_kinds(synced_providers(session, interview.organiser_id))
+            if MeetingKind(new_kind) not in usable:
+                raise InvalidInput(
+                    "meeting_kind",
+                    f"the organiser has no connected calendar that can create a {new_kind} meeting",
+                )
+        bookings = _active_bookings(session, interview_id)
+        if new_kind != interview.meeting_kind and bookings:
+            raise InvalidInput(
+                "meeting_kind",
+                "the meeting kind cannot change while candidates are booked; remove their "
+                "times or cancel the interview first",
+            )
+    except InvalidInput:
+        session.rollback()
+        raise
+    changed = tuple(
+        name
+        for name, before, after in (
+            ("title", interview.title, new_title),
+            ("location", interview.location_id, new_location),
+            ("meeting_kind", interview.meeting_kind, new_kind),
+        )
+        if before != after
+    )
+    if not changed:
+        session.rollback()
+        return UpdateResult(changed=(), bookings_updated=0)
+    interview.title = new_title
+    interview.location_id = new_location
+    interview.meeting_kind = new_kind
+    if bookings:
+        interview.ics_sequence += 1
+        for booking in bookings:
+            assert booking.id is not None
+            calendar_events.record_booking_updated(
+                session=session, booking_id=booking.id, sequence=interview.ics_sequence
+            )
+            notifications.request(
+                session=session,
+                name="interview_changed",
+                account_id=interview.account_id,
+                booking_id=booking.id,
+                sequence=interview.ics_sequence,
+            )
+    notifications.record_activity(
+        session=session, account_id=interview.account_id, what="interview_updated",
+        interview_id=interview_id,
+    )  # fmt: skip
+    session.commit()
+    log.info("interview %s changed (%s), %d bookings updated", interview_id,
+             ", ".join(changed), len(bookings))  # fmt: skip
+    return UpdateResult(changed=changed, bookings_updated=len(bookings))
+
+
+def resend_invitation(
+    *,
+    session: Session,
+    actor: Actor,
+    invitation_id: int,
+    now: datetime,
+    expected: str | None = None,
+) -> str:
+    """Send one candidate their invitation again with a fresh link (valid INVITATION_DAYS
+    days from now); the old link stops working at once. Only that candidate is mailed; an
+    expired invitation is invited again. Returns the new link's token. Raises NotFound
+    (another account's invitation), InvalidInput (cancelled interview, no time offered),
+    StaleInterview (also for a repeated call with the same `expected`: the first one changed
+    the link)."""
+    begin_write(session)
+    invitation = session.get(CandidateInvitation, invitation_id)
+    if invitation is None or invitation.account_id != actor.account_id:
+        session.rollback()
+        raise NotFound("Invitation not found.")
+    interview = _locked_interview(session, actor, invitation.interview_id)
+    _check_fresh(session, interview, expected)
+    try:
+        tokens = _invite_rows(
+            session, actor, interview, [invitation.candidate_id], now, INVITATION_DAYS
+        )
+    except InvalidInput:
+        session.rollback()
+        raise
+    session.commit()
+    log.info("invitation %s sent again by %s", invitation_id, actor.user_id)
+    return tokens[invitation.candidate_id]
 
 
 def get_interview_detail(*, session: Session, actor: Actor, interview_id: int) -> InterviewDetail:

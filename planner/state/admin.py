@@ -214,7 +214,9 @@ class AdminState(rx.State):
                 for key in STATUSES
             },
         }
-        self.summary = tr("{count} staff users match.", count=found.total)
+        self.summary = tr.plural(
+            "{count} staff user matches.", "{count} staff users match.", found.total
+        )
         self.page_label = tr("Page {page} of {pages}", page=found.page, pages=found.pages)
         self.select_all_label = tr("Select all {count} matching", count=found.total)
         self._label_selection(tr)

@@ -147,7 +147,11 @@ class CandidatesState(rx.State):
         tr = translator(locale)
         self.selected = [k for k, cid in enumerate(self._row_ids) if cid in self._selected_ids]
         count = len(self._selected_ids)
-        self.selected_count_text = tr("{count} candidates selected", count=count) if count else ""
+        self.selected_count_text = (
+            tr.plural("{count} candidate selected", "{count} candidates selected", count)
+            if count
+            else ""
+        )
         query = []
         if self._selected_ids:
             query.append("candidates=" + ",".join(str(i) for i in self._selected_ids))

@@ -780,7 +780,11 @@ class ScheduleState(rx.State):
         )
         self._fill_offered(actor)
         self.errors = {k: v for k, v in self.errors.items() if k != "times"}
-        self.announcement = tr("{count} times will be offered.", count=len(self._offered_starts))
+        self.announcement = tr.plural(
+            "{count} time will be offered.",
+            "{count} times will be offered.",
+            len(self._offered_starts),
+        )
 
     def _staff_names_for(self, actor: Actor) -> list[str]:
         return [actor.name] + [self._staff_names[k + 1] for k in sorted(self.chosen_staff)]
@@ -979,11 +983,18 @@ class ScheduleState(rx.State):
             uses = locations.location_uses(
                 session=session, actor=actor, location_id=self._place_ids[int(self.place)]
             )
-        self.archive_question = tr(
-            "Archive {name}? It will no longer be offered for new interviews. "
-            "{count} interviews that use it keep its address.",
-            name=self.places[int(self.place)].label,
-            count=uses,
+        self.archive_question = " ".join(
+            (
+                tr(
+                    "Archive {name}? It will no longer be offered for new interviews.",
+                    name=self.places[int(self.place)].label,
+                ),
+                tr.plural(
+                    "{count} interview that uses it keeps its address.",
+                    "{count} interviews that use it keep its address.",
+                    uses,
+                ),
+            )
         )
         return None
 
@@ -1160,10 +1171,19 @@ class ScheduleState(rx.State):
             self.announcement = exc.message
             return None
         self.sending = False
-        self.done = tr(
-            "Invitations sent to {count} candidates. They can choose among {times} offered times.",
-            count=sent.invited,
-            times=sent.offered,
+        self.done = " ".join(
+            (
+                tr.plural(
+                    "Invitation sent to {count} candidate.",
+                    "Invitations sent to {count} candidates.",
+                    sent.invited,
+                ),
+                tr.plural(
+                    "They can choose among {count} offered time.",
+                    "They can choose among {count} offered times.",
+                    sent.offered,
+                ),
+            )
         )
         self.announcement = self.done
         return rx.set_focus("sent-heading")

@@ -285,7 +285,7 @@ def test_locations_are_archived_after_confirmation_with_clear_messages(page: Pag
     _choose_location(page, "Oslo office")
     page.get_by_role("button", name="Archive location").click()
     question = page.get_by_role("alertdialog", name="Archive location")
-    expect(question).to_contain_text("1 interviews that use it keep its address")
+    expect(question).to_contain_text("1 interview that uses it keeps its address")
     question.get_by_role("button", name="Keep it").click()
     expect(question).to_have_count(0)
     page.get_by_role("button", name="Archive location").click()

@@ -46,16 +46,33 @@ SOURCES = tuple(sorted(PACKAGE.rglob("*.py")))
 TRANSLATING_CALLS = {"tr", "tx", "tab_title"}
 
 
-def message_ids_in_code() -> set[str]:
-    found = set()
+def _calls() -> list[tuple[str, list[ast.expr]]]:
     nodes = [node for source in SOURCES for node in ast.walk(ast.parse(source.read_text()))]
-    for node in nodes:
-        if isinstance(node, ast.Call):
-            func = node.func
-            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-            if name in TRANSLATING_CALLS and node.args and isinstance(node.args[0], ast.Constant):
-                found.add(node.args[0].value)
-    return found
+    return [
+        (func.id if isinstance(func, ast.Name) else getattr(func, "attr", None), node.args)
+        for node in nodes
+        if isinstance(node, ast.Call)
+        for func in [node.func]
+    ]
+
+
+def message_ids_in_code() -> set[str]:
+    """Ids of `tr`, `tx` and `tab_title` calls, and the singular ids of `tr.plural` calls."""
+    found = set()
+    for name, args in _calls():
+        if name in TRANSLATING_CALLS and args and isinstance(args[0], ast.Constant):
+            found.add(args[0].value)
+    return found | set(plural_ids_in_code())
+
+
+def plural_ids_in_code() -> dict[str, str]:
+    """Singular id -> plural id of every `tr.plural("one", "many", count)` call."""
+    return {
+        args[0].value: args[1].value
+        for name, args in _calls()
+        if name == "plural" and len(args) >= 2
+        if isinstance(args[0], ast.Constant) and isinstance(args[1], ast.Constant)
+    }
 
 
 class TagCollector(HTMLParser):
@@ -83,14 +100,37 @@ def parse_html(markup: str) -> TagCollector:
 def test_every_message_in_the_code_is_in_each_catalogue(locale):
     used = message_ids_in_code()
     assert len(used) > 40
-    catalogue = {str(m.id): m for m in read_catalogue(locale) if m.id}
+    entries = [m for m in read_catalogue(locale) if m.id]
+    catalogue = {(m.id[0] if m.pluralizable else m.id): m for m in entries}
     assert set(catalogue) == used, "run the extraction again: catalogue and code differ"
+    plurals = plural_ids_in_code()
+    assert {k: m.id[1] for k, m in catalogue.items() if m.pluralizable} == plurals
     if locale == "en":
         return
     for message_id, entry in catalogue.items():
-        assert entry.string, f"{locale}: {message_id!r} is not translated"
+        forms = entry.string if entry.pluralizable else (entry.string,)
+        assert all(forms), f"{locale}: {message_id!r} is not translated"
         assert not entry.fuzzy, f"{locale}: {message_id!r} is fuzzy"
-        assert placeholders(str(entry.string)) == placeholders(message_id), message_id
+        for form in forms:
+            assert placeholders(str(form)) == placeholders(message_id), message_id
+
+
+@pytest.mark.parametrize(
+    ("locale", "one", "two"),
+    [
+        ("en", "1 candidate selected", "2 candidates selected"),
+        ("da", "1 kandidat valgt", "2 kandidater valgt"),
+        ("sv", "1 kandidat vald", "2 kandidater valda"),
+        ("nb", "1 kandidat valgt", "2 kandidater valgt"),
+        ("fi", "1 hakija valittu", "2 hakijaa valittu"),
+    ],
+)
+def test_counted_texts_take_the_form_of_their_count(locale, one, two):
+    tr = translator(locale)
+    forms = ("{count} candidate selected", "{count} candidates selected")
+    assert tr.plural(*forms, 1) == one
+    assert tr.plural(*forms, 2) == two
+    assert tr.plural(*forms, 0) == two.replace("2", "0")
 
 
 def test_translator_fills_values_once_and_never_reads_them_as_templates():
@@ -269,5 +309,5 @@ def test_no_message_is_in_a_catalogue_twice(locale):
     assert twice == []
     # Every entry whole: one msgstr per msgid (a line-based merge can drop or pair them wrongly).
     text = catalogue_path(locale).read_text()
-    assert len(re.findall(r"^msgstr ", text, flags=re.M)) == len(ids)
+    assert len(re.findall(r"^msgstr(\[0\])? ", text, flags=re.M)) == len(ids)
     assert len(read_catalogue(locale)) == len(ids) - 1  # the header is msgid ""

@@ -79,14 +79,78 @@ def get_interview(actor: ActorDep, session: SessionDep, interview_id: PathId) ->
     return scheduling.get_interview_detail(session=session, actor=actor, interview_id=interview_id)
 
 
+@router.patch("/interviews/{interview_id}", tags=["interviews"], responses=problems(404, 422))
+def update_interview(
+    actor: ActorDep,
+    session: SessionDep,
+    now: NowDep,
+    interview_id: PathId,
+    body: schemas.InterviewUpdate,
+) -> schemas.InterviewUpdated:
+    """Change the title, the place (a location of the account) or the online-meeting kind.
+    Booked candidates and staff whose calendar is not synced get a "changed" mail with an
+    updated calendar invitation; synced calendars are updated. Changing nothing changes
+    nothing."""
+    result = scheduling.update_interview(
+        session=session,
+        actor=actor,
+        interview_id=interview_id,
+        now=now,
+        title=body.title,
+        location_id=body.location_id,
+        meeting_kind=body.meeting_kind.value if body.meeting_kind else None,
+        clear_location="location_id" in body.model_fields_set and body.location_id is None,
+    )
+    detail = scheduling.get_interview_detail(
+        session=session, actor=actor, interview_id=interview_id
+    )
+    return schemas.InterviewUpdated(
+        **detail.model_dump(),
+        changed=list(result.changed),
+        bookings_updated=result.bookings_updated,
+    )
+
+
 @router.post("/interviews/{interview_id}/cancel", tags=["interviews"], responses=problems(404, 422))
 def cancel_interview(
     actor: ActorDep, session: SessionDep, now: NowDep, interview_id: PathId
-) -> InterviewDetail:
-    """Cancel the interview: bookings are cancelled (candidates and staff are told) and
-    open invitations withdrawn. Cancelling again changes nothing."""
-    scheduling.cancel_interview(session=session, actor=actor, interview_id=interview_id, now=now)
-    return scheduling.get_interview_detail(session=session, actor=actor, interview_id=interview_id)
+) -> schemas.InterviewCancelled:
+    """Cancel the interview: bookings are cancelled (candidates and staff are told, events
+    removed from calendars), candidates still choosing are told, open invitations
+    withdrawn. Cancelling again changes nothing (the counts are 0)."""
+    result = scheduling.cancel_interview(
+        session=session, actor=actor, interview_id=interview_id, now=now
+    )
+    detail = scheduling.get_interview_detail(
+        session=session, actor=actor, interview_id=interview_id
+    )
+    return schemas.InterviewCancelled(
+        **detail.model_dump(),
+        bookings_cancelled=result.bookings_cancelled,
+        candidates_told=result.candidates_told,
+    )
+
+
+@router.post(
+    "/interviews/{interview_id}/invitations/{invitation_id}/resend",
+    tags=["invitations"],
+    responses=problems(404, 422),
+)
+def resend_invitation(
+    actor: ActorDep, session: SessionDep, now: NowDep, interview_id: PathId, invitation_id: PathId
+) -> InvitationDetail:
+    """Mail the candidate their invitation again with a fresh link; the old link stops
+    working at once."""
+    detail = scheduling.get_interview_detail(
+        session=session, actor=actor, interview_id=interview_id
+    )
+    if invitation_id not in {row.id for row in detail.invitations}:
+        raise NotFound("Invitation not found.")
+    scheduling.resend_invitation(session=session, actor=actor, invitation_id=invitation_id, now=now)
+    detail = scheduling.get_interview_detail(
+        session=session, actor=actor, interview_id=interview_id
+    )
+    return next(row for row in detail.invitations if row.id == invitation_id)
 
 
 @router.post(
@@ -131,10 +195,12 @@ def add_slots(
     interview_id: PathId,
     body: schemas.SlotsCreate,
 ) -> InterviewDetail:
-    """Offer more times for an interview."""
-    return scheduling.add_slots(
+    """Offer more times for an interview. Candidates who said no time fits are mailed the
+    new times with a fresh link."""
+    scheduling.add_slots(
         session=session, actor=actor, interview_id=interview_id, starts=body.starts, now=now
     )
+    return scheduling.get_interview_detail(session=session, actor=actor, interview_id=interview_id)
 
 
 @router.delete(

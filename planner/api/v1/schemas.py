@@ -7,12 +7,15 @@ from typing import Annotated
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from planner.domain.vocabulary import BookingStatus, CommentKind
+from planner.domain.vocabulary import BookingStatus, CommentKind, MeetingKind
 from planner.services.shapes import (
     AwareDateTime,
     CandidateInput,
     CandidatePatch,
+    InterviewDetail,
     InterviewInput,
+    InvitationDetail,
+    SlotDetail,
 )
 
 MAX_ID = 2_147_483_647
@@ -57,6 +60,38 @@ class SlotsCreate(_Body):
     """More start times to offer (RFC 3339 with an offset)."""
 
     starts: Annotated[list[AwareDateTime], Field(min_length=1, max_length=200)]
+
+
+class InterviewUpdate(_Body):
+    """Fields of an interview to change; fields left out stay as they are. `location_id`
+    null removes the place; a location makes the meeting kind "none", an online kind
+    removes the location. The meeting kind cannot change while candidates are booked."""
+
+    title: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    location_id: DbId | None = None
+    meeting_kind: MeetingKind | None = None
+
+
+class InterviewUpdated(InterviewDetail):
+    """The interview after a change: what changed, and how many booked interviews were
+    updated in calendars and told by mail."""
+
+    changed: list[str]
+    bookings_updated: int
+
+
+class InterviewCancelled(InterviewDetail):
+    """The interview after cancelling: bookings cancelled, and candidates told (booked ones
+    and those still choosing). Both 0 when it was cancelled before."""
+
+    bookings_cancelled: int
+    candidates_told: int
+
+
+# InterviewDetail names its parts as forward references: resolve them for the subclasses.
+_PARTS = {"SlotDetail": SlotDetail, "InvitationDetail": InvitationDetail}
+InterviewUpdated.model_rebuild(_types_namespace=_PARTS)
+InterviewCancelled.model_rebuild(_types_namespace=_PARTS)
 
 
 class BookingCreate(_Body):

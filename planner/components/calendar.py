@@ -209,6 +209,7 @@ class FullCalendar(NoSSRComponent):
     day_max_events: Var[int | bool] = field(
         doc="Month view: entries per day before a '+N more' link (True: as many as fit)."
     )
+    views: Var[dict[str, Any]] = field(doc="Options per view type, e.g. {'timeGrid': {...}}.")
     event_max_stack: Var[int] = field(
         doc="Day/week views: overlapping entries side by side before a '+N more' link."
     )

@@ -119,24 +119,28 @@ def _toolbar() -> rx.Component:
             rx.button(tx("Next"), on_click=S.move(1), variant="soft"),
             spacing="2",
         ),
-        rx.el.label(
-            tx("Show"),
-            id="calendar-show-label",
-            html_for="calendar-show",
-            style={"font_size": "14px", "font_weight": "500"},
-        ),
-        rx.select.root(
-            # Named by its label and its value (axe: the name contains the visible text).
-            rx.select.trigger(
-                id="calendar-show", aria_labelledby="calendar-show-label calendar-show"
+        rx.hstack(
+            rx.el.label(
+                tx("Show"),
+                id="calendar-show-label",
+                html_for="calendar-show",
+                style={"font_size": "14px", "font_weight": "500"},
             ),
-            rx.select.content(
-                rx.select.item(tx("All interviews"), value="all"),
-                rx.select.item(tx("My interviews"), value="mine"),
-                rx.foreach(S.jobs, lambda j: rx.select.item(j.title, value=j.key)),
+            rx.select.root(
+                # Named by its label and its value (axe: the name contains the visible text).
+                rx.select.trigger(
+                    id="calendar-show", aria_labelledby="calendar-show-label calendar-show"
+                ),
+                rx.select.content(
+                    rx.select.item(tx("All interviews"), value="all"),
+                    rx.select.item(tx("My interviews"), value="mine"),
+                    rx.foreach(S.jobs, lambda j: rx.select.item(j.title, value=j.key)),
+                ),
+                value=S.show,
+                on_change=S.set_show,
             ),
-            value=S.show,
-            on_change=S.set_show,
+            spacing="2",
+            align="center",
         ),
         gap="12px",
         wrap="wrap",
@@ -172,6 +176,8 @@ def _grid() -> rx.Component:
             header_toolbar=False,
             day_max_events=3,
             event_max_stack=3,
+            # Day names with their date ("Mon 28"): narrow columns keep them on one line.
+            views={"timeGrid": {"dayHeaderFormat": {"weekday": "short", "day": "numeric"}}},
             on_event_click=S.grid_clicked,
         ),
         width="100%",
@@ -410,18 +416,14 @@ _LIST = {"list_style": "none", "margin": "0", "padding": "0", "width": "100%"}
 
 
 def _fact(label: rx.Var, value: rx.Component | rx.Var) -> rx.Component:
-    return rx.text(rx.text.strong(label, ": "), value, size="2")
+    return rx.text(rx.text.strong(label), " ", value, size="2")
 
 
 def _detail() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title(D.title, tab_index=-1),
-            rx.dialog.description(
-                rx.cond(D.status_label != "", D.status_label, D.organiser),
-                size="2",
-                color_scheme="gray",
-            ),
+            rx.dialog.description(D.status_label, size="2", color_scheme="gray"),
             live_region(D.message),
             rx.vstack(
                 rx.cond(
@@ -435,23 +437,23 @@ def _detail() -> rx.Component:
                         high_contrast=True,
                     ),
                 ),
-                rx.cond(D.when != "", _fact(tx("When"), D.when)),
-                _fact(tx("Where"), D.place),
+                rx.cond(D.when != "", _fact(tx("When:"), D.when)),
+                _fact(tx("Where:"), D.place),
                 rx.cond(
                     D.meeting_url != "",
                     _fact(
-                        tx("Meeting link"),
+                        tx("Meeting link:"),
                         rx.link(D.meeting_url, href=D.meeting_url, is_external=True),
                     ),
                 ),
                 rx.cond(
                     D.host_url != "",
                     _fact(
-                        tx("Host link (only for you)"),
+                        tx("Host link (only for you):"),
                         rx.link(D.host_url, href=D.host_url, is_external=True),
                     ),
                 ),
-                rx.cond(D.job != "", _fact(tx("Job"), D.job)),
+                rx.cond(D.job != "", _fact(tx("Job:"), D.job)),
                 _section(
                     tx("Participants"),
                     rx.el.ul(rx.foreach(D.participants, _participant), style=_LIST),

@@ -228,7 +228,11 @@ class CalendarDetailState(rx.State):
         self._fingerprint = ov.fingerprint
         self.title = ov.title
         self.status = ov.status
-        self.status_label = tr("Interview cancelled") if ov.status == "cancelled" else ""
+        self.status_label = (
+            tr("Interview cancelled")
+            if ov.status == "cancelled"
+            else tr("Organised by {name}", name=ov.organiser_name)
+        )
         self.can_manage = ov.status != "cancelled"
         shown = next((s for s in ov.slots if s.slot_id == self._slot_id), None)
         if shown is None or shown.status != "offered":
@@ -552,7 +556,7 @@ class CalendarDetailState(rx.State):
         return self._ask(
             action,
             tr("Save the changes?"),
-            tr("New {changes}.", changes=", ".join(changes)) + " " + effect,
+            tr("Changes: {changes}.", changes=", ".join(changes)) + " " + effect,
             tr("Save the changes"),
         )
 
@@ -594,12 +598,8 @@ class CalendarDetailState(rx.State):
             result = await asyncio.to_thread(
                 _perform, actor, self._interview_id, self._location_ids, pending
             )
-        except StaleInterview:
-            self.message = tr(
-                "This interview changed meanwhile, so nothing was done. Check it again below "
-                "and repeat the action if it is still needed."
-            )
-            self.message_kind = "error"
+        except StaleInterview as exc:
+            self.message, self.message_kind = exc.message_in(actor.locale), "error"
         except PlannerError as exc:
             self.message, self.message_kind = exc.message, "error"
         else:
@@ -672,7 +672,11 @@ def _perform(actor: Actor, interview_id: int, location_ids: list[int], action: d
 def _outcome(tr: Translator, action: dict, result: Any) -> str:
     kind = action["kind"]
     if kind == "cancel":
-        return tr("Interview cancelled. Candidates told: {count}.", count=result.candidates_told)
+        return tr.plural(
+            "Interview cancelled. {count} candidate has been told.",
+            "Interview cancelled. {count} candidates have been told.",
+            result.candidates_told,
+        )
     if kind == "remove_slot":
         return (
             tr("Time removed. The candidate who had booked it has been told.")
@@ -680,11 +684,12 @@ def _outcome(tr: Translator, action: dict, result: Any) -> str:
             else tr("Time removed.")
         )
     if kind == "add":
-        text = tr("Times added: {count}.", count=result.added)
+        text = tr.plural("{count} time added.", "{count} times added.", result.added)
         if result.no_fit_told:
-            text += " " + tr(
-                "Mailed the new times to candidates who said no time fits: {count}.",
-                count=result.no_fit_told,
+            text += " " + tr.plural(
+                "{count} candidate who said no time fits has been mailed the new times.",
+                "{count} candidates who said no time fits have been mailed the new times.",
+                result.no_fit_told,
             )
         return text
     if kind == "resend":
@@ -693,7 +698,9 @@ def _outcome(tr: Translator, action: dict, result: Any) -> str:
         )
     text = tr("Changes saved.")
     if result.bookings_updated:
-        text += " " + tr(
-            "Updated invitations sent for bookings: {count}.", count=result.bookings_updated
+        text += " " + tr.plural(
+            "{count} booked candidate and the participants have been sent the change.",
+            "{count} booked candidates and the participants have been sent the change.",
+            result.bookings_updated,
         )
     return text

@@ -245,7 +245,6 @@ class CalendarState(rx.State):
         if not self._view_chosen:
             events.append(rx.call_script("window.innerWidth", callback=CalendarState.set_width))
         if needs_watch(self):
-            self._watching = True
             events.append(CalendarState.watch)
         return events
 

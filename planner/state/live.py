@@ -39,8 +39,12 @@ def activity_marker(actor: Actor) -> int:
 
 
 def needs_watch(state: Any) -> bool:
-    """Whether load() should start a loop: none runs for this tab, or it went silent."""
-    return not state._watching or time.monotonic() - state._watch_beat > SILENT_LIMIT
+    """Whether load() should start a loop (none runs for this tab, or it went silent); when
+    so, the state is marked as watching from now on."""
+    if state._watching and time.time() - state._watch_beat <= SILENT_LIMIT:
+        return False
+    state._watching, state._watch_beat = True, time.time()
+    return True
 
 
 def _tab_connected(token: str) -> bool:
@@ -66,7 +70,7 @@ async def watch_activity(
         state._watch_run += 1
         run = state._watch_run
         state._watching = True
-        state._watch_beat = time.monotonic()
+        state._watch_beat = time.time()
     disconnected_since: float | None = None
     try:
         while True:
@@ -74,13 +78,13 @@ async def watch_activity(
             async with state:
                 if state._watch_run != run or not on_page(state.router.url.path):
                     return
-                state._watch_beat = time.monotonic()
+                state._watch_beat = time.time()
                 cookie = state.router.headers.cookie
                 token = state.router.session.client_token
                 seen = state._marker
             if not _tab_connected(token):
-                disconnected_since = disconnected_since or time.monotonic()
-                if time.monotonic() - disconnected_since > DISCONNECTED_LIMIT:
+                disconnected_since = disconnected_since or time.time()
+                if time.time() - disconnected_since > DISCONNECTED_LIMIT:
                     return
                 continue
             disconnected_since = None

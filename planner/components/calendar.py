@@ -54,7 +54,6 @@ AVAILABILITY_STYLES = (
     ".planner-calendar .fc .fc-event{cursor:pointer;}"
     ".planner-calendar .fc .planner-offered{border-style:dashed;border-width:2px;}"
     ".planner-calendar .fc .planner-previous{border-style:dotted;}"
-    ".planner-calendar .fc .fc-more-link{color:#175cd3;}"
     # Days of the next or previous month: readable (FullCalendar fades them to 30 %).
     ".planner-calendar .fc .fc-day-other .fc-daygrid-day-top{opacity:1;color:#475467;}"
 )
@@ -99,9 +98,6 @@ def _swatch_rules() -> str:
     )
 
 
-LEGEND_STYLES = _swatch_rules()
-
-
 def calendar_event(
     *,
     event_id: str,
@@ -130,6 +126,29 @@ def calendar_event(
         "classNames": [f"planner-{kind}"],
         "extendedProps": {"kind": kind},
     }
+
+
+def overview_event(*, event_id: str, title: str, start: str, end: str, kind: str) -> dict[str, Any]:
+    """A lean FullCalendar event for a calendar of many entries: its colours come from the
+    class `planner-<kind>` (OVERVIEW_STYLES, from ENTRY_COLOURS) instead of each event.
+    Raises KeyError for an unknown kind."""
+    ENTRY_COLOURS[kind]
+    return {
+        "id": event_id,
+        "title": title,
+        "start": start,
+        "end": end,
+        "classNames": [f"planner-{kind}"],
+    }
+
+
+def _overview_rules() -> str:
+    return "".join(
+        f".planner-calendar .fc .planner-{kind}{{--fc-event-bg-color:{c['background']};"
+        f"--fc-event-border-color:{c.get('border', c['background'])};"
+        f"--fc-event-text-color:{c['text']};}}"
+        for kind, c in ENTRY_COLOURS.items()
+    )
 
 
 def _range(info: ObjectVar[dict]) -> tuple[Var[str], Var[str]]:
@@ -311,3 +330,12 @@ class FullCalendar(NoSSRComponent):
 
 
 full_calendar = FullCalendar.create
+
+
+# Colours of lean events (overview_event), the legend's swatches, and readable "+N more" links.
+OVERVIEW_STYLES = (
+    _overview_rules()
+    + _swatch_rules()
+    + ".planner-calendar .fc .fc-timegrid-more-link{background:#eff8ff;}"
+    ".planner-calendar .fc .fc-more-link{color:#1849a9;}"
+)

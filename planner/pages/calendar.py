@@ -5,7 +5,7 @@ import reflex as rx
 
 from planner.components.calendar import (
     AVAILABILITY_STYLES,
-    LEGEND_STYLES,
+    OVERVIEW_STYLES,
     calendar_legend,
     full_calendar,
 )
@@ -177,7 +177,7 @@ def _grid() -> rx.Component:
             day_max_events=3,
             event_max_stack=3,
             # Day names with their date ("Mon 28"): narrow columns keep them on one line.
-            views={"timeGrid": {"dayHeaderFormat": {"weekday": "short", "day": "numeric"}}},
+            views={"timeGrid": {"dayHeaderFormat": "ccc d"}},  # luxon: "Mon 8"
             on_event_click=S.grid_clicked,
         ),
         width="100%",
@@ -548,5 +548,5 @@ def calendar_page() -> rx.Component:
         _detail(),
         _confirm(),
         previous_entry_dialog(),
-        rx.el.style(AVAILABILITY_STYLES + LEGEND_STYLES),
+        rx.el.style(AVAILABILITY_STYLES + OVERVIEW_STYLES),
     )

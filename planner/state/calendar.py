@@ -13,7 +13,7 @@ import reflex as rx
 from babel.dates import format_date
 
 from planner import routes
-from planner.components.calendar import calendar_event
+from planner.components.calendar import overview_event
 from planner.db import session_scope
 from planner.i18n import translator
 from planner.i18n.catalogues import Translator
@@ -99,8 +99,9 @@ def _who(tr: Translator, entry: CalendarEntry) -> str:
     return tr("Awaiting choice")
 
 
-def _fill(actor: Actor, mode: str, anchor: str, show: str, job_id: int | None) -> Filled:
-    """Reads the entries of the shown range (blocking DB work: run it in a thread)."""
+def _fill(actor: Actor, view: str, mode: str, anchor: str, show: str, job_id: int | None) -> Filled:
+    """Reads the entries of the shown range and makes the grid's events or the list's days,
+    whichever `view` shows (blocking DB work: run it in a thread)."""
     tr = translator(actor.locale)
     lang, tz = actor.locale, actor.time_zone
     zone = ZoneInfo(tz)
@@ -123,33 +124,43 @@ def _fill(actor: Actor, mode: str, anchor: str, show: str, job_id: int | None) -
             )
             found = sorted([*found, *previous], key=lambda entry: entry.start)
     indexed = list(enumerate(found))
-    days = [
-        DayView(
-            label=format_weekday_date(group_list[0][1].start, locale=lang, time_zone=tz),
-            agenda=[
-                EntryView(
-                    key=key,
-                    kind=entry.kind,
-                    time=format_time_range(entry.start, entry.end, locale=lang, time_zone=tz),
-                    title=entry.title,
-                    who=_who(tr, entry),
-                )
-                for key, entry in group_list
-            ],
-        )
-        for _day, group in groupby(indexed, key=lambda item: item[1].start.astimezone(zone).date())
-        for group_list in [list(group)]
-    ]
-    events = [
-        calendar_event(
-            event_id=f"e-{key}",
-            title=f"{entry.title} · {_who(tr, entry)}",
-            start=entry.start.isoformat(),
-            end=entry.end.isoformat(),
-            kind=entry.kind,
-        )
-        for key, entry in indexed
-    ]
+    days = (
+        []
+        if view != "list"
+        else [
+            DayView(
+                label=format_weekday_date(group_list[0][1].start, locale=lang, time_zone=tz),
+                agenda=[
+                    EntryView(
+                        key=key,
+                        kind=entry.kind,
+                        time=format_time_range(entry.start, entry.end, locale=lang, time_zone=tz),
+                        title=entry.title,
+                        who=_who(tr, entry),
+                    )
+                    for key, entry in group_list
+                ],
+            )
+            for _day, group in groupby(
+                indexed, key=lambda item: item[1].start.astimezone(zone).date()
+            )
+            for group_list in [list(group)]
+        ]
+    )
+    events = (
+        []
+        if view != "calendar"
+        else [
+            overview_event(
+                event_id=f"e-{key}",
+                title=f"{entry.title} · {_who(tr, entry)}",
+                start=entry.start.isoformat(),
+                end=entry.end.isoformat(),
+                kind=entry.kind,
+            )
+            for key, entry in indexed
+        ]
+    )
     end_label = last - timedelta(days=1)
     range_label = (
         format_date(first, "full", locale=lang)
@@ -259,7 +270,7 @@ class CalendarState(rx.State):
 
     async def _refill(self, actor: Actor) -> None:
         filled = await asyncio.to_thread(
-            _fill, actor, self.mode, self.anchor, self.show, self._job_id()
+            _fill, actor, self.view, self.mode, self.anchor, self.show, self._job_id()
         )
         self._apply(filled)
 
@@ -273,20 +284,27 @@ class CalendarState(rx.State):
         self.loaded = True
 
     @rx.event
-    def set_width(self, width: int | float | str):
+    async def set_width(self, width: int | float | str):
         """Phones open on the list; wider screens on the grid (until the user chooses)."""
         try:
             narrow = float(width) < NARROW
         except (TypeError, ValueError):
-            return
-        if not self._view_chosen:
-            self.view = "list" if narrow else "calendar"
+            return None
+        wanted = "list" if narrow else "calendar"
+        if self._view_chosen or wanted == self.view:
+            return None
+        self.view = wanted
+        return await self._actor_refill()
 
     @rx.event
-    def set_view(self, view: str | list[str]):
-        if isinstance(view, str) and view in VIEWS:
-            self.view = view
-            self._view_chosen = True
+    async def set_view(self, view: str | list[str]):
+        if not isinstance(view, str) or view not in VIEWS:
+            return None
+        self._view_chosen = True
+        if view == self.view:
+            return None
+        self.view = view
+        return await self._actor_refill()
 
     async def _actor_refill(self):  # type: ignore[no-untyped-def]
         actor = await signed_in_actor(self)
@@ -363,10 +381,10 @@ class CalendarState(rx.State):
 
     async def _live(self, actor: Actor) -> None:
         async with self:
-            params = (self.mode, self.anchor, self.show, self._job_id())
+            params = (self.view, self.mode, self.anchor, self.show, self._job_id())
         filled = await asyncio.to_thread(_fill, actor, *params)
         async with self:
-            if (self.mode, self.anchor, self.show, self._job_id()) == params:
+            if (self.view, self.mode, self.anchor, self.show, self._job_id()) == params:
                 self._apply(filled)
             detail = await self.get_state(CalendarDetailState)
             interview_id = detail._interview_id if detail.detail_open else 0

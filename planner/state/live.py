@@ -20,7 +20,7 @@ POLL_SECONDS = 2.0
 # A loop whose tab has had no connection for this long stops (a closed tab).
 DISCONNECTED_LIMIT = 60.0
 # load() starts a new loop when the last one has not beaten for this long (e.g. a restart).
-SILENT_LIMIT = 3 * POLL_SECONDS + 4.0
+SILENT_LIMIT = 2 * POLL_SECONDS + 1.0
 
 
 def actor_from_cookie(cookie: str) -> Actor | None:
@@ -39,12 +39,12 @@ def activity_marker(actor: Actor) -> int:
 
 
 def needs_watch(state: Any) -> bool:
-    """Whether load() should start a loop (none runs for this tab, or it went silent); when
-    so, the state is marked as watching from now on."""
-    if state._watching and time.time() - state._watch_beat <= SILENT_LIMIT:
-        return False
-    state._watching, state._watch_beat = True, time.time()
-    return True
+    """Whether load() should start a loop: none runs for this tab, or it went silent.
+
+    Only a running loop marks the tab as watched: a loop that never started (its page-load
+    chain was cancelled by a reload) must not keep the next load from starting one. Two
+    loads in a row may start two loops; the newer one stops the older at its next tick."""
+    return not state._watching or time.time() - state._watch_beat > SILENT_LIMIT
 
 
 def _tab_connected(token: str) -> bool:

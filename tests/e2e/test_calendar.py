@@ -351,3 +351,27 @@ def test_the_calendar_fits_a_390px_phone_and_opens_as_the_list(
     expect(page.get_by_role("dialog", name=made.title)).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     _shot(page, "dialog-390")
+
+
+def test_the_calendar_and_its_dialog_speak_danish(
+    page: Page, sign_in, make_interview, staff_locale
+) -> None:
+    made = make_interview(36, book={"Rasmus Møller": 0})
+    staff_locale(ADMIN, "da")
+    sign_in(ADMIN, start=made.week_url)
+    expect(page.get_by_role("heading", name="Samtaler", level=1)).to_be_visible()
+    page.goto(made.week_url)
+    expect(
+        page.get_by_text(re.compile(r"^Tidspunkterne vises i .*\(København\)\.$"))
+    ).to_be_visible()
+    expect(page.get_by_role("radio", name="Liste")).to_be_visible()
+    expect(page.get_by_text("Tilbudt, venter på valg")).to_be_visible()
+    page.get_by_role("radio", name="Liste").click()
+    page.get_by_role("button", name=re.compile(re.escape(made.title))).first.click()
+    dialog = page.get_by_role("dialog", name=made.title)
+    expect(dialog).to_contain_text("Arrangeret af Astrid Holm")
+    dialog.get_by_role("button", name="Aflys samtalen").click()
+    confirm = page.get_by_role("alertdialog", name=f"Aflys “{made.title}”?")
+    expect(confirm).to_contain_text("Rasmus Møller (booket)")
+    confirm.get_by_role("button", name="Gå tilbage").click()
+    expect(confirm).to_have_count(0)

@@ -3,8 +3,9 @@
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from planner.domain.text import UnusableText, check_line
 from planner.domain.vocabulary import BookingStatus, InterviewStatus, SlotStatus
@@ -119,7 +120,7 @@ def calendar_entries(
             InterviewParticipant.staff_user_id == actor.user_id,
         )
         query = query.where(
-            (Interview.organiser_id == actor.user_id) | col(Interview.id).in_(taking_part)
+            or_(col(Interview.organiser_id) == actor.user_id, col(Interview.id).in_(taking_part))
         )
     if job_id is not None:
         query = query.where(Interview.job_id == job_id)
@@ -164,7 +165,7 @@ def calendar_entries(
         assert slot.id is not None and interview.id is not None
         names = booked.get(slot.id, [])
         seats_left = interview.capacity - len(names)
-        common = dict(
+        common: dict[str, Any] = dict(
             interview_id=interview.id,
             slot_id=slot.id,
             title=interview.title,

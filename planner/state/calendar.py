@@ -28,8 +28,7 @@ from planner.models.base import utcnow
 from planner.services import candidates, interview_overview, interviews, previous_calendar
 from planner.services.actor import Actor
 from planner.services.interviews import CalendarEntry
-from planner.state import calendar_actions
-from planner.state.calendar_actions import DetailData, read_detail
+from planner.state.calendar_actions import CalendarDetailState, read_detail
 from planner.state.guard import signed_in_actor
 from planner.state.live import needs_watch, watch_activity
 from planner.state.previous_entry import PreviousEntryState
@@ -397,10 +396,5 @@ class CalendarState(rx.State):
                 detail.show_detail(actor, data)
 
     async def after_action(self, actor: Actor) -> None:
-        """Refill after a staff action of the details dialog."""
+        """Refill after an action of a dialog (an interview's, a previous appointment's)."""
         await self._refill(actor)
-
-
-# The details dialog's state lives in its own module; imported last (it refers back).
-CalendarDetailState = calendar_actions.CalendarDetailState
-__all__ = ["CalendarDetailState", "CalendarState", "DetailData"]

@@ -512,6 +512,7 @@ def _confirm() -> rx.Component:
                         tx("Go back"),
                         variant="soft",
                         color_scheme="gray",
+                        high_contrast=True,
                         disabled=D.working,
                         id="confirm-go-back",
                     )

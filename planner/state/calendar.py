@@ -40,7 +40,7 @@ VIEWS = ("calendar", "list")
 # Below this width (CSS px) the page opens as the list: a week grid does not fit a phone.
 NARROW = 700
 FOCUS_DIALOG_HEADING = (
-    "setTimeout(() => document.querySelector('.rt-DialogContent h2')?.focus(), 50)"
+    "setTimeout(() => document.querySelector('.rt-DialogContent h2')?.focus(), 200)"
 )
 
 
@@ -197,6 +197,7 @@ class CalendarState(rx.State):
     _entry_refs: list[tuple[int, int]] = []
     _job_ids: list[int] = []
     _view_chosen: bool = False
+    _measured: bool = False
     # The live loop (planner/state/live.py).
     _watching: bool = False
     _watch_beat: float = 0.0
@@ -250,9 +251,12 @@ class CalendarState(rx.State):
             zone=f"{zone_generic_name(actor.time_zone, locale=actor.locale)} "
             f"({zone_city(actor.time_zone, locale=actor.locale)})",
         )
-        await self._refill(actor)
         events: list[Any] = []
-        if not self._view_chosen:
+        if self._measured:
+            await self._refill(actor)
+        else:
+            # The first time in this tab: grid or list by the screen's width, then the fill.
+            self.loaded = False
             events.append(rx.call_script("window.innerWidth", callback=CalendarState.set_width))
         if needs_watch(self):
             events.append(CalendarState.watch)
@@ -288,11 +292,10 @@ class CalendarState(rx.State):
         try:
             narrow = float(width) < NARROW
         except (TypeError, ValueError):
-            return None
-        wanted = "list" if narrow else "calendar"
-        if self._view_chosen or wanted == self.view:
-            return None
-        self.view = wanted
+            narrow = False
+        self._measured = True
+        if not self._view_chosen:
+            self.view = "list" if narrow else "calendar"
         return await self._actor_refill()
 
     @rx.event

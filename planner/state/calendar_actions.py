@@ -615,7 +615,7 @@ class CalendarDetailState(rx.State):
         calendar = await self.get_state(CalendarState)
         await calendar.after_action(actor)
         yield rx.call_script(
-            "setTimeout(() => document.querySelector('.rt-DialogContent h2')?.focus(), 50)"
+            "setTimeout(() => document.querySelector('.rt-DialogContent h2')?.focus(), 200)"
         )
 
 

@@ -26,6 +26,8 @@ def _shot(page: Page, name: str) -> None:
 
 
 def _open_calendar(page: Page, sign_in, url: str, email: str = ADMIN) -> None:
+    # Dialogs open without their fade-in, so axe reads their final colours.
+    page.emulate_media(reduced_motion="reduce")
     sign_in(email, start=url)
     expect(page.get_by_role("heading", name="Interviews", level=1)).to_be_visible()
     page.goto(url)  # sign-in comes back to the path, without the query

@@ -4,7 +4,9 @@ A booking records, for each participant (and the organiser) with a live calendar
 a ProviderEventLink whose `event_key` is fixed now, and a "calendar" outbox row. A worker
 claims the row, writes the event under that key (so a retried or duplicated run finds the
 same event instead of making a second one), stores the provider's id, and marks the row done.
-Cancellations record delete rows for the same links."""
+Cancellations record delete rows for the same links; staff changes to a booked interview
+record update rows (one per link and change), which wait for the link's create and rewrite the
+event with the interview as it is when they run."""
 
 import base64
 import logging

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from planner.domain.booking import link_valid_until
 from planner.domain.sync_status import CALENDAR_PROVIDERS
 from planner.domain.vocabulary import (
     BookingStatus,
@@ -32,6 +33,7 @@ from planner.models import (
     ProviderEventLink,
     StaffUser,
 )
+from planner.models.base import utcnow
 from planner.services.actor import Actor, owned
 from planner.services.errors import PlannerError
 
@@ -203,7 +205,13 @@ def _fingerprint(
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
 
 
-def _build(session: Session, interview: Interview, actor: Actor | None) -> InterviewOverview:
+# Invitations whose link can run out (a booked one keeps working: domain.booking.link_state).
+_EXPIRING = ("invited", "no_fit", "cancelled")
+
+
+def _build(
+    session: Session, interview: Interview, actor: Actor | None, now: datetime | None = None
+) -> InterviewOverview:
     interview_id = interview.id
     assert interview_id is not None
     organiser = session.get(StaffUser, interview.organiser_id)
@@ -255,6 +263,10 @@ def _build(session: Session, interview: Interview, actor: Actor | None) -> Inter
         for slot in slot_rows
     )
     slot_start = {slot.id: slot.start_at for slot in slot_rows}
+    last_offered_end = max(
+        (slot.end_at for slot in slot_rows if slot.status == "offered"), default=None
+    )
+    now = now or utcnow()
 
     comments: dict[int, list[CommentView]] = defaultdict(list)
     for comment in session.exec(
@@ -282,7 +294,12 @@ def _build(session: Session, interview: Interview, actor: Actor | None) -> Inter
                 candidate_id=candidate.id,
                 name=candidate.name,
                 email=candidate.email,
-                status=invitation.status,
+                status=(
+                    "expired"
+                    if invitation.status in _EXPIRING
+                    and link_valid_until(invitation.expires_at, last_offered_end) <= now
+                    else invitation.status
+                ),
                 booked_slot_id=booked.slot_id if booked else None,
                 booked_start=slot_start.get(booked.slot_id) if booked else None,
                 expires_at=invitation.expires_at,
@@ -345,9 +362,14 @@ def _build(session: Session, interview: Interview, actor: Actor | None) -> Inter
     )
 
 
-def interview_overview(*, session: Session, actor: Actor, interview_id: int) -> InterviewOverview:
-    """The interview as the details dialog shows it to `actor`. Raises NotFound for an
-    interview of another account (or none).
+def interview_overview(
+    *, session: Session, actor: Actor, interview_id: int, now: datetime | None = None
+) -> InterviewOverview:
+    """The interview as the details dialog shows it to `actor` at `now` (UTC; default the
+    current time). Raises NotFound for an interview of another account (or none).
+
+    A candidate's status is "expired" once their unbooked link has run out (as their page
+    says), also before the invitation row is marked so.
 
     Host link: Zoom's host-only start URL is never stored, and Teams, Meet and Jitsi have
     no separate host link: the organiser joins through the meeting's own link, signed in to
@@ -355,7 +377,7 @@ def interview_overview(*, session: Session, actor: Actor, interview_id: int) -> 
     account, where the join link opens the meeting as its host). So `host_url` is the
     meeting's link when the actor is the organiser, and "" for everyone else."""
     interview = owned(actor, session.get(Interview, interview_id), "Interview")
-    return _build(session, interview, actor)
+    return _build(session, interview, actor, now)
 
 
 def fingerprint_of(*, session: Session, interview: Interview) -> str:

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlmodel import Session, col, or_, select
 
-from planner.domain.text import UnusableText, check_line
 from planner.domain.vocabulary import BookingStatus, InterviewStatus, SlotStatus
 from planner.models import (
     Booking,
@@ -19,6 +18,7 @@ from planner.models import (
     OfferedSlot,
     StaffUser,
 )
+from planner.models.base import utcnow
 from planner.services.actor import Actor, owned
 from planner.services.errors import InvalidInput
 from planner.services.shapes import InterviewRow
@@ -57,16 +57,14 @@ def get_interview(*, session: Session, actor: Actor, interview_id: int) -> Inter
 def rename_interview(
     *, session: Session, actor: Actor, interview_id: int, title: str
 ) -> InterviewRow:
-    """Change an interview's title."""
-    interview = owned(actor, session.get(Interview, interview_id), "Interview")
-    try:
-        title = check_line(title)
-    except UnusableText:
-        raise InvalidInput("title", "must be one line of 1 to 200 characters") from None
-    if not title or len(title) > 200:
-        raise InvalidInput("title", "must be one line of 1 to 200 characters")
-    interview.title = title
-    session.commit()
+    """Change an interview's title: scheduling.update_interview with only a title (booked
+    candidates and staff who are not synced are told, booked events updated). Raises
+    InvalidInput for a title that is not one line of 1 to 200 characters, NotFound."""
+    from planner.services import scheduling
+
+    scheduling.update_interview(
+        session=session, actor=actor, interview_id=interview_id, now=utcnow(), title=title
+    )
     return get_interview(session=session, actor=actor, interview_id=interview_id)
 
 

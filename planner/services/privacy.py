@@ -37,7 +37,12 @@ from planner.services.webhooks import WEBHOOK_KIND
 log = logging.getLogger(__name__)
 
 ERASED_NAME = "Erased candidate"
-_BOOKING_MAILS = ("booking_confirmation", "booking_cancellation", "slot_removed")
+_BOOKING_MAILS = (
+    "booking_confirmation",
+    "booking_cancellation",
+    "slot_removed",
+    "interview_changed",
+)
 
 
 @dataclass(frozen=True)

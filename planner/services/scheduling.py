@@ -388,8 +388,11 @@ class UpdateResult:
 
 
 def _locked_interview(session: Session, actor: Actor, interview_id: int) -> Interview:
-    """Start a write transaction and read the actor's interview, locked until commit."""
+    """Start a write transaction and read the actor's interview, locked until commit. Rows
+    read earlier by this session are read again (the fingerprint must see the database as
+    it is now, also in sessions that keep objects across commits)."""
     begin_write(session)
+    session.expire_all()
     query = select(Interview).where(Interview.id == interview_id)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
@@ -504,7 +507,6 @@ def remove_slot(
     may choose again among the remaining slots (through their link). Returns how many
     bookings were cancelled (0 for a slot removed before). Raises NotFound (another
     account's slot), StaleInterview (`expected` is not the interview's fingerprint)."""
-    begin_write(session)
     slot = session.get(OfferedSlot, slot_id)
     if slot is None or slot.account_id != actor.account_id:
         session.rollback()
@@ -766,7 +768,6 @@ def resend_invitation(
     (another account's invitation), InvalidInput (cancelled interview, no time offered),
     StaleInterview (also for a repeated call with the same `expected`: the first one changed
     the link)."""
-    begin_write(session)
     invitation = session.get(CandidateInvitation, invitation_id)
     if invitation is None or invitation.account_id != actor.account_id:
         session.rollback()

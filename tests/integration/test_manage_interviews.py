@@ -584,3 +584,88 @@ def test_resend_gives_that_candidate_a_fresh_link_and_nobody_else_a_mail(session
         scheduling.resend_invitation(
             session=session, actor=world.beta_actor, invitation_id=elin.id, now=world.now
         )
+
+
+@pytest.mark.parametrize("action", ["cancel", "resend", "add_slots"])
+def test_a_double_click_at_the_same_moment_has_one_effect(engine, session, world, action):
+    """Two requests from the same dialog at once (two sessions, two threads): the interview
+    row lock serialises them; the second sees the first's change and is refused as stale."""
+    import threading
+
+    shown = _overview(session, world).fingerprint
+    count = _outbox_count(session)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def click() -> None:
+        with Session(engine) as own:
+            barrier.wait()
+            try:
+                _actions(world, world.actor, shown)[action](own)
+                outcomes.append("done")
+            except StaleInterview:
+                outcomes.append("stale")
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcomes) == ["done", "stale"]
+    view = _overview(session, world)
+    added = {"cancel": 4, "resend": 1, "add_slots": 2}[action]  # mail requests + activity
+    assert _outbox_count(session) == count + added
+    if action == "cancel":
+        assert view.status == "cancelled"
+
+
+def test_erasing_a_candidate_empties_the_changed_mails_about_them(session, world):
+    from planner.services import privacy
+
+    scheduling.update_interview(
+        session=session, actor=world.actor, interview_id=world.interview_id, now=world.now,
+        title="Renamed",
+    )  # fmt: skip
+    notifications.render_requested(session=session)
+    changed = lambda: [  # noqa: E731
+        row for row in session.exec(select(OutboxMessage)).all()
+        if (row.dedupe_key or "").startswith(f"mail:interview_changed:{world.booking_id}:")
+    ]  # fmt: skip
+    assert len(changed()) == 3 and all("Freja" in str(row.payload) for row in changed())
+
+    privacy.erase_candidate(
+        session=session, actor=world.actor, candidate_id=world.freja.id, request_key="erase-1",
+        now=world.now,
+    )  # fmt: skip
+
+    session.expire_all()
+    assert all(row.payload.get("erased") for row in changed())
+
+
+def test_the_activity_marker_is_read_from_the_account_id_index(engine):
+    from sqlalchemy import text
+
+    query = "SELECT max(id) FROM outbox_message WHERE account_id = 1"
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SET enable_seqscan = off"))  # an empty table: show the index
+            plan = " ".join(row[0] for row in conn.execute(text(f"EXPLAIN {query}")))
+        else:
+            plan = " ".join(
+                str(row[-1]) for row in conn.execute(text(f"EXPLAIN QUERY PLAN {query}"))
+            )
+    assert "ix_outbox_message_account_id_id" in plan
+
+
+def test_a_link_that_ran_out_shows_as_expired(session, world):
+    last_end = max(s.end_at for s in _overview(session, world).slots)
+    later = max(last_end, world.now + timedelta(days=15)) + timedelta(minutes=1)
+
+    view = interview_overview(
+        session=session, actor=world.actor, interview_id=world.interview_id, now=later
+    )
+
+    assert {c.name: c.status for c in view.candidates} == {
+        "Freja Nielsen": "booked", "Elin Johansson": "expired", "Mikko Korhonen": "expired",
+    }  # fmt: skip

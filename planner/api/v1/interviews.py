@@ -2,14 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 
 from planner.api.v1 import queries, schemas
 from planner.api.v1.auth import ActorDep, NowDep, SessionDep
 from planner.api.v1.problems import ApiProblem, problems
 from planner.api.v1.schemas import PathId
 from planner.domain.vocabulary import BookingStatus, InterviewStatus
-from planner.services import booking, interviews, scheduling
+from planner.services import booking, interview_overview, interviews, scheduling
 from planner.services.errors import NotFound
 from planner.services.shapes import (
     AwareDateTime,
@@ -20,6 +20,31 @@ from planner.services.shapes import (
 
 router = APIRouter()
 OptionalId = Annotated[int | None, Query(ge=1, le=schemas.MAX_ID)]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        max_length=200,
+        description="The interview's `ETag` (from GET /interviews/{id}): the change is made "
+        "only if nobody changed the interview since (else 412).",
+    ),
+]
+
+
+def _expected(if_match: str | None) -> str | None:
+    """The fingerprint an If-Match header names (None: unconditional, also for `*`)."""
+    if if_match is None:
+        return None
+    value = if_match.strip().removeprefix("W/").strip('"')
+    return None if value in ("", "*") else value
+
+
+def _etag(session, actor, interview_id: int) -> str:  # type: ignore[no-untyped-def]
+    overview = interview_overview.interview_overview(
+        session=session, actor=actor, interview_id=interview_id
+    )
+    return f'"{overview.fingerprint}"'
+
 
 _CONFLICTS = {
     booking.Outcome.SLOT_TAKEN: (
@@ -74,18 +99,27 @@ def create_interview(
 
 
 @router.get("/interviews/{interview_id}", tags=["interviews"], responses=problems(404, 422))
-def get_interview(actor: ActorDep, session: SessionDep, interview_id: PathId) -> InterviewDetail:
-    """An interview with its participants, slots and invitations."""
-    return scheduling.get_interview_detail(session=session, actor=actor, interview_id=interview_id)
+def get_interview(
+    actor: ActorDep, session: SessionDep, interview_id: PathId, response: Response
+) -> InterviewDetail:
+    """An interview with its participants, slots and invitations. The `ETag` header names
+    this version: send it as `If-Match` with a change to make it only if nobody changed
+    the interview meanwhile."""
+    detail = scheduling.get_interview_detail(
+        session=session, actor=actor, interview_id=interview_id
+    )
+    response.headers["ETag"] = _etag(session, actor, interview_id)
+    return detail
 
 
-@router.patch("/interviews/{interview_id}", tags=["interviews"], responses=problems(404, 422))
+@router.patch("/interviews/{interview_id}", tags=["interviews"], responses=problems(404, 412, 422))
 def update_interview(
     actor: ActorDep,
     session: SessionDep,
     now: NowDep,
     interview_id: PathId,
     body: schemas.InterviewUpdate,
+    if_match: IfMatch = None,
 ) -> schemas.InterviewUpdated:
     """Change the title, the place (a location of the account) or the online-meeting kind.
     Booked candidates and staff whose calendar is not synced get a "changed" mail with an
@@ -100,6 +134,7 @@ def update_interview(
         location_id=body.location_id,
         meeting_kind=body.meeting_kind.value if body.meeting_kind else None,
         clear_location="location_id" in body.model_fields_set and body.location_id is None,
+        expected=_expected(if_match),
     )
     detail = scheduling.get_interview_detail(
         session=session, actor=actor, interview_id=interview_id
@@ -111,16 +146,23 @@ def update_interview(
     )
 
 
-@router.post("/interviews/{interview_id}/cancel", tags=["interviews"], responses=problems(404, 422))
+@router.post(
+    "/interviews/{interview_id}/cancel", tags=["interviews"], responses=problems(404, 412, 422)
+)
 def cancel_interview(
-    actor: ActorDep, session: SessionDep, now: NowDep, interview_id: PathId
+    actor: ActorDep,
+    session: SessionDep,
+    now: NowDep,
+    interview_id: PathId,
+    if_match: IfMatch = None,
 ) -> schemas.InterviewCancelled:
     """Cancel the interview: bookings are cancelled (candidates and staff are told, events
     removed from calendars), candidates still choosing are told, open invitations
     withdrawn. Cancelling again changes nothing (the counts are 0)."""
     result = scheduling.cancel_interview(
-        session=session, actor=actor, interview_id=interview_id, now=now
-    )
+        session=session, actor=actor, interview_id=interview_id, now=now,
+        expected=_expected(if_match),
+    )  # fmt: skip
     detail = scheduling.get_interview_detail(
         session=session, actor=actor, interview_id=interview_id
     )
@@ -134,10 +176,15 @@ def cancel_interview(
 @router.post(
     "/interviews/{interview_id}/invitations/{invitation_id}/resend",
     tags=["invitations"],
-    responses=problems(404, 422),
+    responses=problems(404, 412, 422),
 )
 def resend_invitation(
-    actor: ActorDep, session: SessionDep, now: NowDep, interview_id: PathId, invitation_id: PathId
+    actor: ActorDep,
+    session: SessionDep,
+    now: NowDep,
+    interview_id: PathId,
+    invitation_id: PathId,
+    if_match: IfMatch = None,
 ) -> InvitationDetail:
     """Mail the candidate their invitation again with a fresh link; the old link stops
     working at once."""
@@ -146,7 +193,10 @@ def resend_invitation(
     )
     if invitation_id not in {row.id for row in detail.invitations}:
         raise NotFound("Invitation not found.")
-    scheduling.resend_invitation(session=session, actor=actor, invitation_id=invitation_id, now=now)
+    scheduling.resend_invitation(
+        session=session, actor=actor, invitation_id=invitation_id, now=now,
+        expected=_expected(if_match),
+    )  # fmt: skip
     detail = scheduling.get_interview_detail(
         session=session, actor=actor, interview_id=interview_id
     )
@@ -186,7 +236,7 @@ def send_invitations(
     "/interviews/{interview_id}/slots",
     status_code=201,
     tags=["interviews"],
-    responses=problems(404, 422),
+    responses=problems(404, 412, 422),
 )
 def add_slots(
     actor: ActorDep,
@@ -194,12 +244,14 @@ def add_slots(
     now: NowDep,
     interview_id: PathId,
     body: schemas.SlotsCreate,
+    if_match: IfMatch = None,
 ) -> InterviewDetail:
     """Offer more times for an interview. Candidates who said no time fits are mailed the
     new times with a fresh link."""
     scheduling.add_slots(
-        session=session, actor=actor, interview_id=interview_id, starts=body.starts, now=now
-    )
+        session=session, actor=actor, interview_id=interview_id, starts=body.starts, now=now,
+        expected=_expected(if_match),
+    )  # fmt: skip
     return scheduling.get_interview_detail(session=session, actor=actor, interview_id=interview_id)
 
 
@@ -207,11 +259,16 @@ def add_slots(
     "/interviews/{interview_id}/slots/{slot_id}",
     status_code=204,
     tags=["interviews"],
-    responses=problems(404, 422),
+    responses=problems(404, 412, 422),
     response_class=Response,
 )
 def remove_slot(
-    actor: ActorDep, session: SessionDep, now: NowDep, interview_id: PathId, slot_id: PathId
+    actor: ActorDep,
+    session: SessionDep,
+    now: NowDep,
+    interview_id: PathId,
+    slot_id: PathId,
+    if_match: IfMatch = None,
 ) -> None:
     """Withdraw an offered slot; a booking on it is cancelled and its candidate told."""
     detail = scheduling.get_interview_detail(
@@ -219,7 +276,9 @@ def remove_slot(
     )
     if slot_id not in {slot.id for slot in detail.slots}:
         raise NotFound("Slot not found.")
-    scheduling.remove_slot(session=session, actor=actor, slot_id=slot_id, now=now)
+    scheduling.remove_slot(
+        session=session, actor=actor, slot_id=slot_id, now=now, expected=_expected(if_match)
+    )
 
 
 @router.get("/interviews/{interview_id}/bookings", tags=["bookings"], responses=problems(404, 422))

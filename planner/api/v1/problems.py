@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from planner.services.errors import InvalidInput, NotFound, PermissionDenied
+from planner.services.interview_overview import StaleInterview
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +123,11 @@ def install(app: FastAPI) -> None:
         errors = [FieldProblem(field=exc.field, message=exc.reason)]
         return problem_response(422, exc.message, kind="invalid-input", errors=errors)
 
+    async def stale(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StaleInterview)
+        detail = "The interview changed since its ETag was read; read it again and retry."
+        return problem_response(412, detail, kind="interview-changed")
+
     async def invalid_request(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         errors = _validation_errors(exc)
@@ -141,6 +147,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(NotFound, not_found)
     app.add_exception_handler(PermissionDenied, denied)
     app.add_exception_handler(InvalidInput, invalid)
+    app.add_exception_handler(StaleInterview, stale)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, unexpected)
@@ -150,6 +157,7 @@ _DESCRIPTIONS = {
     401: "The API key is missing, unknown or revoked.",
     403: "The key's user may not do this (e.g. only admins manage staff).",
     404: "No such resource in this account.",
+    412: "`If-Match` names an older version of the interview (another change came first).",
     409: "The request conflicts with the current state (e.g. the time was just booked).",
     422: "The request is not valid; `errors` names each field to fix.",
     429: "Too many requests with this key; try again after `Retry-After` seconds.",

@@ -179,6 +179,7 @@ def _grid() -> rx.Component:
             # Day names with their date ("Mon 28"): narrow columns keep them on one line.
             views={"timeGrid": {"dayHeaderFormat": "ccc d"}},  # luxon: "Mon 8"
             on_event_click=S.grid_clicked,
+            on_date_click=S.grid_date_clicked,
         ),
         width="100%",
         class_name="planner-calendar",
@@ -354,6 +355,7 @@ def _add_times() -> rx.Component:
                 spacing="1",
             ),
             rx.button(tx("Add time"), on_click=D.add_pending_time, variant="soft"),
+            rx.button(tx("Pick on the calendar"), on_click=D.start_picking, variant="outline"),
             spacing="3",
             align="end",
             wrap="wrap",
@@ -536,11 +538,29 @@ def _confirm() -> rx.Component:
     )
 
 
+def _picking() -> rx.Component:
+    return rx.vstack(
+        rx.callout.root(
+            rx.callout.text(D.picking_text),
+            rx.cond(D.picked != "", rx.callout.text(D.picked, weight="medium")),
+            width="100%",
+            color_scheme="blue",
+            high_contrast=True,
+        ),
+        rx.button(tx("Back to the interview"), on_click=D.stop_picking),
+        live_region(D.picked),
+        spacing="2",
+        width="100%",
+        id="picking",
+    )
+
+
 def calendar_page() -> rx.Component:
     return page_shell(
         tx("Interviews"),
         _toolbar(),
         _summary(),
+        rx.cond(D.picking, _picking()),
         rx.cond(
             S.loaded,
             rx.cond(S.view == "calendar", _grid(), _list()),

@@ -359,6 +359,23 @@ class CalendarState(rx.State):
         return await self.open_entry(int(key))
 
     @rx.event
+    async def grid_date_clicked(self, clicked: str, all_day: bool):
+        """A click on an empty time of the grid: a new time while picking for an interview."""
+        actor = await signed_in_actor(self)
+        if actor is None:
+            return sign_in_redirect(self)
+        detail = await self.get_state(CalendarDetailState)
+        if detail.picking and not all_day:
+            await detail.pick(actor, str(clicked))
+        return None
+
+    async def show_grid(self, actor: Actor) -> None:
+        """Switch to the grid (for picking times on it)."""
+        if self.view != "calendar":
+            self.view = "calendar"
+            await self._refill(actor)
+
+    @rx.event
     async def open_entry(self, key: int):
         actor = await signed_in_actor(self)
         if actor is None:

@@ -27,6 +27,7 @@ from planner.state.session import sign_in_redirect
 
 MEETINGS = {"teams": "Microsoft Teams", "meet": "Google Meet", "zoom": "Zoom", "jitsi": "Jitsi"}
 NO_PLACE = "none"
+FOCUS_ADD_TIMES = "setTimeout(() => document.querySelector('#add-date')?.focus(), 200)"
 FOCUS_CONFIRM = "setTimeout(() => document.querySelector('#confirm-go-back')?.focus(), 50)"
 
 
@@ -189,6 +190,10 @@ class CalendarDetailState(rx.State):
     confirm_text: str = ""
     confirm_label: str = ""
     working: bool = False
+    # Picking new times on the grid: the dialog is closed meanwhile.
+    picking: bool = False
+    picking_text: str = ""
+    picked: str = ""
     _interview_id: int = 0
     _slot_id: int = 0
     _fingerprint: str = ""
@@ -201,9 +206,55 @@ class CalendarDetailState(rx.State):
 
     def reset_dialogs(self) -> None:
         """Closed, with nothing pending (the calendar's load calls it)."""
-        self.detail_open = self.confirm_open = self.working = False
+        self.detail_open = self.confirm_open = self.working = self.picking = False
         self._pending = {}
-        self.message = ""
+        self.message = self.picked = ""
+
+    @rx.event
+    async def start_picking(self):
+        """Close the dialog to pick new times by clicking the grid (see `pick`)."""
+        from planner.state.calendar import CalendarState
+
+        actor = await signed_in_actor(self)
+        if actor is None:
+            return sign_in_redirect(self)
+        if not self.can_manage:
+            return None
+        self.picking, self.detail_open, self.picked = True, False, ""
+        self.picking_text = translator(actor.locale)(
+            "Click a time on the calendar to offer it for “{title}”.", title=self.title
+        )
+        calendar = await self.get_state(CalendarState)
+        return await calendar.show_grid(actor)
+
+    @rx.event
+    def stop_picking(self):
+        """Back to the dialog, with the picked times in its list of times to offer."""
+        self.picking, self.detail_open, self.picked = False, True, ""
+        return rx.call_script(FOCUS_ADD_TIMES)
+
+    async def pick(self, actor: Actor, clicked: str) -> None:
+        """A click on the grid while picking: `clicked` an ISO time with offset (the grid
+        draws the user's zone) becomes a time to offer."""
+        tr = translator(actor.locale)
+        try:
+            start = datetime.fromisoformat(clicked)
+        except ValueError:
+            return
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=ZoneInfo(actor.time_zone))
+        if start <= utcnow():
+            self.picked = tr("Choose a time in the future.")
+            return
+        iso = start.astimezone(ZoneInfo(actor.time_zone)).isoformat()
+        if iso not in self._pending_starts:
+            self._pending_starts = sorted([*self._pending_starts, iso])
+        self._show_pending(actor)
+        ov = self._overview()
+        minutes = ov.duration_minutes if ov is not None else 30
+        self.picked = tr(
+            "Added: {when}", when=_when(actor, start, start + timedelta(minutes=minutes))
+        )
 
     async def open_interview(self, actor: Actor, interview_id: int, slot_id: int) -> None:
         """Open the dialog on one interview; `slot_id` the entry clicked (its time is "when")."""

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from interview_data import Made, notifications_since
+from interview_data import COPENHAGEN, Made, notifications_since
 from playwright.sync_api import Locator, Page, expect
 from sqlmodel import select
 from test_booking_page import check_axe
@@ -377,3 +377,40 @@ def test_the_calendar_and_its_dialog_speak_danish(
     expect(confirm).to_contain_text("Rasmus Møller (booket)")
     confirm.get_by_role("button", name="Gå tilbage").click()
     expect(confirm).to_have_count(0)
+
+
+def test_times_picked_on_the_grid_are_offered_after_a_confirmation(
+    page: Page, sign_in, make_interview, db
+) -> None:
+    made = make_interview(37, hours=(9,))
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _open_calendar(page, sign_in, made.day_url)
+    _grid_entry(page, made.title).click()
+    dialog = page.get_by_role("dialog", name=made.title)
+    dialog.get_by_role("button", name="Pick on the calendar").click()
+    expect(dialog).to_have_count(0)
+    picking = page.locator("#picking")
+    expect(picking).to_contain_text(f"Click a time on the calendar to offer it for “{made.title}”.")
+    lane = page.locator('.fc-timegrid-slot-lane[data-time="13:00:00"]')
+    lane.scroll_into_view_if_needed()
+    box = lane.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(picking).to_contain_text(re.compile(r"Added: .*1:00\W+1:30\WPM"))
+    check_axe(page, "picking on the grid")
+    picking.get_by_role("button", name="Back to the interview").click()
+    expect(dialog).to_be_visible()
+    expect(
+        dialog.get_by_role("button", name=re.compile(r"^Remove .*1:00 . 1:30 PM"))
+    ).to_have_count(1)
+    dialog.get_by_role("button", name="Offer the times").click()
+    page.get_by_role("alertdialog", name="Offer more times?").get_by_role(
+        "button", name="Offer the times"
+    ).click()
+    expect(dialog.get_by_role("status")).to_have_text("1 time added.")
+    with db() as session:
+        starts = session.exec(
+            select(OfferedSlot.start_at).where(
+                OfferedSlot.interview_id == made.interview_id, OfferedSlot.status == "offered"
+            )
+        ).all()
+    assert sorted(s.astimezone(COPENHAGEN).hour for s in starts) == [9, 13]

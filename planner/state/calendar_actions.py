@@ -221,7 +221,8 @@ class CalendarDetailState(rx.State):
         if not self.can_manage:
             return None
         self.picking, self.detail_open, self.picked = True, False, ""
-        self.picking_text = translator(actor.locale)(
+        tr = translator(actor.locale)
+        self.picking_text = tr(
             "Click a time on the calendar to offer it for “{title}”.", title=self.title
         )
         calendar = await self.get_state(CalendarState)

@@ -31,6 +31,7 @@ ENTRY_COLOURS: dict[str, dict[str, str]] = {
     "offered": {"background": "#ffffff", "text": "#93370d", "border": "#b54708"},
     "suggestion": {"background": "#eff8ff", "text": "#175cd3", "border": "#175cd3"},
     "chosen": {"background": "#175cd3", "text": "#ffffff"},
+    "previous": {"background": "#f2f4f7", "text": "#344054", "border": "#667085"},
 }
 
 
@@ -50,7 +51,51 @@ AVAILABILITY_STYLES = (
     + ".planner-calendar .fc{font-size:13px;}"
     ".planner-calendar .fc .fc-bg-event{opacity:0.45;}"
     ".planner-calendar .fc .fc-toolbar{flex-wrap:wrap;gap:6px;}"
+    ".planner-calendar .fc .fc-event{cursor:pointer;}"
+    ".planner-calendar .fc .planner-offered{border-style:dashed;border-width:2px;}"
+    ".planner-calendar .fc .planner-previous{border-style:dotted;}"
+    # Days of the next or previous month: readable (FullCalendar fades them to 30 %).
+    ".planner-calendar .fc .fc-day-other .fc-daygrid-day-top{opacity:1;color:#475467;}"
 )
+
+
+def calendar_legend(*items: tuple[str, rx.Var | str]) -> rx.Component:
+    """A legend of entry kinds: (kind of ENTRY_COLOURS, label) pairs, each a swatch drawn the
+    way the calendar draws that kind."""
+    return rx.el.ul(
+        *[
+            rx.el.li(
+                rx.el.span(
+                    aria_hidden="true",
+                    class_name=f"planner-swatch planner-swatch-{kind}",
+                ),
+                label,
+                style={"display": "flex", "align_items": "center", "gap": "6px"},
+            )
+            for kind, label in items
+        ],
+        style={
+            "display": "flex",
+            "flex_wrap": "wrap",
+            "gap": "6px 16px",
+            "list_style": "none",
+            "margin": "0",
+            "padding": "0",
+            "font_size": "14px",
+        },
+    )
+
+
+_SWATCH_BORDERS = {"offered": "dashed", "previous": "dotted"}
+
+
+def _swatch_rules() -> str:
+    return "".join(
+        f".planner-swatch-{kind}{{display:inline-block;width:18px;height:12px;"
+        f"border-radius:3px;background:{c['background']};"
+        f"border:2px {_SWATCH_BORDERS.get(kind, 'solid')} {c.get('border', c['background'])};}}"
+        for kind, c in ENTRY_COLOURS.items()
+    )
 
 
 def calendar_event(
@@ -81,6 +126,29 @@ def calendar_event(
         "classNames": [f"planner-{kind}"],
         "extendedProps": {"kind": kind},
     }
+
+
+def overview_event(*, event_id: str, title: str, start: str, end: str, kind: str) -> dict[str, Any]:
+    """A lean FullCalendar event for a calendar of many entries: its colours come from the
+    class `planner-<kind>` (OVERVIEW_STYLES, from ENTRY_COLOURS) instead of each event.
+    Raises KeyError for an unknown kind."""
+    ENTRY_COLOURS[kind]
+    return {
+        "id": event_id,
+        "title": title,
+        "start": start,
+        "end": end,
+        "classNames": [f"planner-{kind}"],
+    }
+
+
+def _overview_rules() -> str:
+    return "".join(
+        f".planner-calendar .fc .planner-{kind}{{--fc-event-bg-color:{c['background']};"
+        f"--fc-event-border-color:{c.get('border', c['background'])};"
+        f"--fc-event-text-color:{c['text']};}}"
+        for kind, c in ENTRY_COLOURS.items()
+    )
 
 
 def _range(info: ObjectVar[dict]) -> tuple[Var[str], Var[str]]:
@@ -133,7 +201,9 @@ class FullCalendar(NoSSRComponent):
     locales: Var[list[Any]] = field(doc="Every locale FullCalendar ships (set by create).")
     initial_view: Var[str] = field(doc="timeGridDay, timeGridWeek or dayGridMonth.")
     initial_date: Var[str] = field(doc="The date first shown (YYYY-MM-DD).")
-    header_toolbar: Var[dict[str, str]] = field(doc="Toolbar layout; view buttons switch views.")
+    header_toolbar: Var[dict[str, str] | bool] = field(
+        doc="Toolbar layout (view buttons switch views), or False for none."
+    )
     events: Var[list[dict[str, Any]]] = field(doc="Event objects (see calendar_event).")
     time_zone: Var[str] = field(doc="IANA zone the times are drawn in.")
     locale: Var[str] = field(doc="Language of FullCalendar's own texts (en, da, sv, nb, fi).")
@@ -155,6 +225,13 @@ class FullCalendar(NoSSRComponent):
     slot_label_format: Var[dict[str, Any]] = field(doc="How the time axis is written.")
     button_text: Var[dict[str, str]] = field(doc="Texts of the toolbar buttons.")
     button_icons: Var[bool | dict[str, str]] = field(doc="Icons of the toolbar buttons.")
+    day_max_events: Var[int | bool] = field(
+        doc="Month view: entries per day before a '+N more' link (True: as many as fit)."
+    )
+    views: Var[dict[str, Any]] = field(doc="Options per view type, e.g. {'timeGrid': {...}}.")
+    event_max_stack: Var[int] = field(
+        doc="Day/week views: overlapping entries side by side before a '+N more' link."
+    )
 
     on_range_select: EventHandler[_range] = field(doc="A range was selected: start, end (ISO).")
     on_date_click: EventHandler[_clicked_date] = field(doc="A time was clicked: ISO, all-day.")
@@ -191,13 +268,21 @@ class FullCalendar(NoSSRComponent):
     def add_hooks(self) -> list[str]:
         """FullCalendar draws its prev/next chevrons as role="img" spans without a text
         (axe: role-img-alt) inside buttons named by their title ("Next week"): the spans are
-        made decorative wherever a calendar (re)draws them."""
+        made decorative wherever a calendar (re)draws them; month cells lose the name that
+        would hide their entries."""
         return [
             """useEffect(() => {
-  const quiet = () => document.querySelectorAll('.fc .fc-icon[role="img"]').forEach((icon) => {
-    icon.removeAttribute('role');
-    icon.setAttribute('aria-hidden', 'true');
-  });
+  const quiet = () => {
+    document.querySelectorAll('.fc .fc-icon[role="img"]').forEach((icon) => {
+      icon.removeAttribute('role');
+      icon.setAttribute('aria-hidden', 'true');
+    });
+    // A month cell named by its day number alone hides the entries it shows (axe:
+    // label-content-name-mismatch); its day number link still says the date.
+    document.querySelectorAll('.fc td.fc-daygrid-day[aria-labelledby]').forEach((cell) => {
+      cell.removeAttribute('aria-labelledby');
+    });
+  };
   quiet();
   const observer = new MutationObserver(quiet);
   observer.observe(document.body, {subtree: true, childList: true});
@@ -245,3 +330,12 @@ class FullCalendar(NoSSRComponent):
 
 
 full_calendar = FullCalendar.create
+
+
+# Colours of lean events (overview_event), the legend's swatches, and readable "+N more" links.
+OVERVIEW_STYLES = (
+    _overview_rules()
+    + _swatch_rules()
+    + ".planner-calendar .fc .fc-timegrid-more-link{background:#eff8ff;}"
+    ".planner-calendar .fc .fc-more-link{color:#1849a9;}"
+)

@@ -103,6 +103,9 @@ def _user_menu() -> rx.Component:
     return rx.menu.root(
         rx.menu.trigger(
             rx.button(
+                # Named by what it shows, after a hidden "User menu:" (an aria-label would
+                # hide the role and account shown on wide screens: axe label-content-name-mismatch).
+                rx.el.span(tx("User menu") + ": ", style=VISUALLY_HIDDEN),
                 rx.vstack(
                     rx.text(SessionState.user_name, size="2", weight="medium"),
                     rx.text(
@@ -121,7 +124,6 @@ def _user_menu() -> rx.Component:
                 color_scheme="gray",
                 high_contrast=True,
                 size="2",
-                aria_label=tx("User menu") + ": " + SessionState.user_name,
                 style={"height": "auto", "padding": "4px 8px"},
             )
         ),

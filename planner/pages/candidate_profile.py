@@ -82,6 +82,10 @@ def _interview(item: InterviewView) -> rx.Component:
             ),
             rx.foreach(item.times, lambda line: rx.text(line, size="2")),
             rx.foreach(item.comments, _comment),
+            rx.cond(
+                item.calendar_href != "",
+                rx.link(tx("Show in the calendar"), href=item.calendar_href, size="2"),
+            ),
             spacing="2",
             width="100%",
         ),

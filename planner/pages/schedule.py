@@ -172,8 +172,19 @@ def _candidates_step() -> rx.Component:
                 rx.vstack(
                     rx.foreach(
                         S.people,
-                        lambda c: _check(
-                            c, S.chosen_candidates.contains(c.key), S.toggle_candidate
+                        lambda c: rx.hstack(
+                            _check(c, S.chosen_candidates.contains(c.key), S.toggle_candidate),
+                            # The candidate's page in a new tab: the wizard keeps its place.
+                            rx.link(
+                                tx("Profile"),
+                                href=c.href,
+                                is_external=True,
+                                size="1",
+                                aria_label=tx("Profile") + ": " + c.label,
+                            ),
+                            align="center",
+                            spacing="3",
+                            wrap="wrap",
                         ),
                     ),
                     spacing="1",

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from planner.domain.vocabulary import InterviewStatus, SlotStatus
 from planner.models import (
     Booking,
     Candidate,
@@ -49,6 +50,8 @@ class ProfileInterview:
     invited_at: datetime
     bookings: tuple[ProfileBooking, ...]
     comments: tuple[ProfileComment, ...]
+    # The times still offered (UTC start, end), while the candidate has not booked one.
+    offered: tuple[tuple[datetime, datetime], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,9 @@ class CandidateProfile:
 
 
 def candidate_profile(*, session: Session, actor: Actor, candidate_id: int) -> CandidateProfile:
-    """A candidate of the account with their interviews (newest invitation first) and
-    previous-calendar appointments. Raises NotFound for another account's candidate."""
+    """A candidate of the account with their interviews (newest invitation first; each with
+    its bookings, the candidate's comments and, while they still choose, the times offered)
+    and previous-calendar appointments. Raises NotFound for another account's candidate."""
     candidate = owned(actor, session.get(Candidate, candidate_id), "Candidate")
     assert candidate.id is not None
     job = session.get(Job, candidate.job_id) if candidate.job_id else None
@@ -91,6 +95,21 @@ def candidate_profile(*, session: Session, actor: Actor, candidate_id: int) -> C
         bookings.setdefault(booking.invitation_id, []).append(
             ProfileBooking(start=slot.start_at, end=slot.end_at, status=booking.status)
         )
+    offered: dict[int, list[tuple[datetime, datetime]]] = {}
+    for interview_id, start, end in session.exec(
+        select(OfferedSlot.interview_id, OfferedSlot.start_at, OfferedSlot.end_at)
+        .join(
+            CandidateInvitation,
+            col(CandidateInvitation.interview_id) == OfferedSlot.interview_id,
+        )
+        .where(
+            CandidateInvitation.candidate_id == candidate_id,
+            col(CandidateInvitation.status).in_(("invited", "no_fit")),
+            OfferedSlot.status == SlotStatus.OFFERED.value,
+        )
+        .order_by(col(OfferedSlot.start_at))
+    ).all():
+        offered.setdefault(interview_id, []).append((start, end))
     interviews = tuple(
         ProfileInterview(
             interview_id=interview.id or 0,
@@ -100,6 +119,10 @@ def candidate_profile(*, session: Session, actor: Actor, candidate_id: int) -> C
             invited_at=invitation.sent_at or invitation.created_at,
             bookings=tuple(bookings.get(invitation.id or 0, [])),
             comments=tuple(comments.get(invitation.id or 0, [])),
+            offered=tuple(offered.get(interview.id or 0, []))
+            if invitation.status in ("invited", "no_fit")
+            and interview.status != InterviewStatus.CANCELLED.value
+            else (),
         )
         for invitation, interview in session.exec(
             select(CandidateInvitation, Interview)

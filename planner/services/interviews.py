@@ -3,8 +3,9 @@
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from planner.domain.vocabulary import BookingStatus, InterviewStatus, SlotStatus
 from planner.models import (
@@ -86,12 +87,21 @@ class CalendarEntry:
 
 
 def calendar_entries(
-    *, session: Session, actor: Actor, start: datetime, end: datetime
+    *,
+    session: Session,
+    actor: Actor,
+    start: datetime,
+    end: datetime,
+    mine: bool = False,
+    job_id: int | None = None,
 ) -> list[CalendarEntry]:
-    """Booked interviews and still-open offered slots of the account in [start, end)."""
+    """Booked interviews and still-open offered slots of the account in [start, end) (UTC
+    datetimes; at most 62 days), ordered by start. `mine`: only interviews the actor
+    organises or takes part in; `job_id`: only that job's interviews (a job of another
+    account matches nothing). Raises InvalidInput for an empty or longer range."""
     if end <= start or end - start > timedelta(days=62):
         raise InvalidInput("end", "the range must be positive and at most 62 days")
-    slots = session.exec(
+    query = (
         select(OfferedSlot, Interview)
         .join(Interview, col(Interview.id) == OfferedSlot.interview_id)
         .where(
@@ -101,8 +111,18 @@ def calendar_entries(
             OfferedSlot.start_at < end,
             OfferedSlot.end_at > start,
         )
-        .order_by(col(OfferedSlot.start_at), col(OfferedSlot.id))
-    ).all()
+    )
+    if mine:
+        taking_part = select(InterviewParticipant.interview_id).where(
+            InterviewParticipant.account_id == actor.account_id,
+            InterviewParticipant.staff_user_id == actor.user_id,
+        )
+        query = query.where(
+            or_(col(Interview.organiser_id) == actor.user_id, col(Interview.id).in_(taking_part))
+        )
+    if job_id is not None:
+        query = query.where(Interview.job_id == job_id)
+    slots = session.exec(query.order_by(col(OfferedSlot.start_at), col(OfferedSlot.id))).all()
     if not slots:
         return []
     slot_ids = [slot.id for slot, _ in slots]
@@ -143,7 +163,7 @@ def calendar_entries(
         assert slot.id is not None and interview.id is not None
         names = booked.get(slot.id, [])
         seats_left = interview.capacity - len(names)
-        common = dict(
+        common: dict[str, Any] = dict(
             interview_id=interview.id,
             slot_id=slot.id,
             title=interview.title,

@@ -1,27 +1,47 @@
-"""The interview calendar: booked interviews and offered slots awaiting a candidate's
-choice, by day, week or month, in the signed-in user's time zone."""
+"""The interview calendar: booked interviews and offered slots awaiting a candidate's choice,
+as a day, week or month grid or as an agenda list, in the signed-in user's time zone, filtered
+to all, my or one job's interviews; an interview's details and the staff actions on it."""
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import groupby
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import reflex as rx
 from babel.dates import format_date
 
+from planner import routes
+from planner.components.calendar import overview_event
 from planner.db import session_scope
 from planner.i18n import translator
-from planner.i18n.dates import format_date_span, format_time_range, format_weekday_date
+from planner.i18n.catalogues import Translator
+from planner.i18n.dates import (
+    format_date_span,
+    format_time_range,
+    format_weekday_date,
+    zone_city,
+    zone_generic_name,
+)
 from planner.models.base import utcnow
-from planner.services import interviews, previous_calendar, scheduling, staff
+from planner.services import candidates, interview_overview, interviews, previous_calendar
 from planner.services.actor import Actor
-from planner.services.errors import PlannerError
+from planner.services.interviews import CalendarEntry
+from planner.state.calendar_actions import CalendarDetailState, read_detail
 from planner.state.guard import signed_in_actor
+from planner.state.live import needs_watch, watch_activity
 from planner.state.previous_entry import PreviousEntryState
 from planner.state.session import sign_in_redirect
 
 MODES = ("day", "week", "month")
-MEETINGS = {"teams": "Microsoft Teams", "meet": "Google Meet", "zoom": "Zoom", "jitsi": "Jitsi"}
+GRID_VIEWS = {"day": "timeGridDay", "week": "timeGridWeek", "month": "dayGridMonth"}
+VIEWS = ("calendar", "list")
+# Below this width (CSS px) the page opens as the list: a week grid does not fit a phone.
+NARROW = 700
+FOCUS_DIALOG_HEADING = (
+    "setTimeout(() => document.querySelector('.rt-DialogContent h2')?.focus(), 200)"
+)
 
 
 @dataclass(frozen=True)
@@ -40,10 +60,9 @@ class DayView:
 
 
 @dataclass(frozen=True)
-class SlotView:
-    key: int
-    label: str
-    booked: bool
+class JobOption:
+    key: str
+    title: str
 
 
 def _range(mode: str, anchor: date) -> tuple[date, date]:
@@ -61,78 +80,62 @@ def _midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=zone)
 
 
-class CalendarState(rx.State):
-    """What the calendar shows; ids of interviews and slots stay on the server."""
+@dataclass(frozen=True)
+class Filled:
+    """What one fill of the calendar found, ready to be put into the state."""
 
-    loaded: bool = False
-    mode: str = "week"
-    anchor: str = ""
-    range_label: str = ""
-    days: list[DayView] = []
-    total: int = 0
-    detail_open: bool = False
-    detail_title: str = ""
-    detail_kind: str = ""
-    detail_when: str = ""
-    detail_place: str = ""
-    detail_people: str = ""
-    detail_candidates: str = ""
-    detail_slots: list[SlotView] = []
-    message: str = ""
-    _entry_refs: list[tuple[int, int]] = []
-    _slot_ids: list[int] = []
-    _detail_interview: int = 0
+    refs: list[tuple[int, int]]
+    days: list[DayView]
+    events: list[dict[str, Any]]
+    total: int
+    range_label: str
+    marker: int
 
-    @rx.event
-    async def load(self):
-        actor = await signed_in_actor(self)
-        if actor is None:
-            return sign_in_redirect(self)
-        if not self.anchor:
-            self.anchor = utcnow().astimezone(ZoneInfo(actor.time_zone)).date().isoformat()
-        with session_scope() as session:
-            if previous_calendar.uses_previous_calendar(session=session, actor=actor):
-                return rx.redirect("/previous-calendar")  # the account's switch (spec 7)
-        self._fill(actor)
-        return None
 
-    def _fill(self, actor: Actor) -> None:
-        tr = translator(actor.locale)
-        zone = ZoneInfo(actor.time_zone)
-        first, last = _range(self.mode, date.fromisoformat(self.anchor))
-        with session_scope() as session:
-            found = interviews.calendar_entries(
-                session=session,
-                actor=actor,
-                start=_midnight(first, zone),
-                end=_midnight(last, zone),
-            )
+def _who(tr: Translator, entry: CalendarEntry) -> str:
+    if entry.candidates or entry.kind == "previous":
+        return ", ".join(entry.candidates or entry.participants)
+    return tr("Awaiting choice")
+
+
+def _fill(actor: Actor, view: str, mode: str, anchor: str, show: str, job_id: int | None) -> Filled:
+    """Reads the entries of the shown range and makes the grid's events or the list's days,
+    whichever `view` shows (blocking DB work: run it in a thread)."""
+    tr = translator(actor.locale)
+    lang, tz = actor.locale, actor.time_zone
+    zone = ZoneInfo(tz)
+    first, last = _range(mode, date.fromisoformat(anchor))
+    start, end = _midnight(first, zone), _midnight(last, zone)
+    with session_scope() as session:
+        marker = interview_overview.activity_marker(session=session, actor=actor)
+        found = interviews.calendar_entries(
+            session=session,
+            actor=actor,
+            start=start,
+            end=end,
+            mine=show == "mine",
+            job_id=job_id if show.startswith("job-") else None,
+        )
+        if show == "all":
             # Appointments of the previous calendar show among the interviews (spec 7).
             previous = previous_calendar.calendar_entries(
-                session=session,
-                actor=actor,
-                start=_midnight(first, zone),
-                end=_midnight(last, zone),
+                session=session, actor=actor, start=start, end=end
             )
             found = sorted([*found, *previous], key=lambda entry: entry.start)
-        self._entry_refs = [(e.interview_id, e.slot_id) for e in found]
-        indexed = list(enumerate(found))
-        self.days = [
+    indexed = list(enumerate(found))
+    days = (
+        []
+        if view != "list"
+        else [
             DayView(
-                label=format_weekday_date(
-                    group_list[0][1].start, locale=actor.locale, time_zone=actor.time_zone
-                ),
+                label=format_weekday_date(group_list[0][1].start, locale=lang, time_zone=tz),
                 agenda=[
                     EntryView(
                         key=key,
                         kind=entry.kind,
-                        time=format_time_range(
-                            entry.start, entry.end, locale=actor.locale, time_zone=actor.time_zone
-                        ),  # fmt: skip
+                        time=format_time_range(entry.start, entry.end, locale=lang, time_zone=tz),
                         title=entry.title,
-                        who=", ".join(entry.candidates or entry.participants)
-                        if entry.candidates or entry.kind == "previous"
-                        else tr("Awaiting choice"),
+                        who=_who(tr, entry),
                     )
                     for key, entry in group_list
                 ],
@@ -142,29 +145,188 @@ class CalendarState(rx.State):
             )
             for group_list in [list(group)]
         ]
-        self.total = len(found)
-        end_label = last - timedelta(days=1)
-        self.range_label = (
-            format_date(first, "full", locale=actor.locale)
-            if self.mode == "day"
-            else format_date(first, "LLLL y", locale=actor.locale)
-            if self.mode == "month"
-            else format_date_span(first, end_label, locale=actor.locale)
-        )
-        self.loaded = True
+    )
+    events = (
+        []
+        if view != "calendar"
+        else [
+            overview_event(
+                event_id=f"e-{key}",
+                title=f"{entry.title} · {_who(tr, entry)}",
+                start=entry.start.isoformat(),
+                end=entry.end.isoformat(),
+                kind=entry.kind,
+            )
+            for key, entry in indexed
+        ]
+    )
+    end_label = last - timedelta(days=1)
+    range_label = (
+        format_date(first, "full", locale=lang)
+        if mode == "day"
+        else format_date(first, "LLLL y", locale=lang)
+        if mode == "month"
+        else format_date_span(first, end_label, locale=lang)
+    )
+    return Filled(
+        refs=[(e.interview_id, e.slot_id) for e in found],
+        days=days,
+        events=events,
+        total=len(found),
+        range_label=range_label,
+        marker=marker,
+    )
 
-    async def _refill(self):  # type: ignore[no-untyped-def]
+
+class CalendarState(rx.State):
+    """What the calendar shows; ids of interviews, slots, jobs and candidates stay on the
+    server (views carry positions as keys)."""
+
+    loaded: bool = False
+    view: str = "calendar"
+    mode: str = "week"
+    anchor: str = ""
+    range_label: str = ""
+    zone_label: str = ""
+    grid_zone: str = "UTC"
+    show: str = "all"
+    jobs: list[JobOption] = []
+    days: list[DayView] = []
+    events: list[dict[str, Any]] = []
+    total: int = 0
+    _entry_refs: list[tuple[int, int]] = []
+    _job_ids: list[int] = []
+    _view_chosen: bool = False
+    _measured: bool = False
+    # The live loop (planner/state/live.py).
+    _watching: bool = False
+    _watch_beat: float = 0.0
+    _watch_run: int = 0
+    _marker: int = 0
+
+    @rx.var
+    def grid_key(self) -> str:
+        """Remounts the grid when the range or the view changes (FullCalendar takes its
+        first date and view only when it starts)."""
+        return f"{self.mode}-{self.anchor}"
+
+    @rx.var
+    def grid_view(self) -> str:
+        return GRID_VIEWS.get(self.mode, "timeGridWeek")
+
+    @rx.event
+    async def load(self):
         actor = await signed_in_actor(self)
         if actor is None:
             return sign_in_redirect(self)
-        self._fill(actor)
+        with session_scope() as session:
+            if previous_calendar.uses_previous_calendar(session=session, actor=actor):
+                return rx.redirect("/previous-calendar")  # the account's switch (spec 7)
+            job_rows = candidates.list_jobs(session=session, actor=actor)
+        # Coming back to the calendar never reopens a dialog left open before.
+        detail = await self.get_state(CalendarDetailState)
+        detail.reset_dialogs()
+        previous = await self.get_state(PreviousEntryState)
+        previous.open = previous.confirming = False
+        self._job_ids = [job_id for job_id, _title in job_rows]
+        self.jobs = [
+            JobOption(key=f"job-{i}", title=title) for i, (_id, title) in enumerate(job_rows)
+        ]
+        if self.show.startswith("job-") and not self._job_index_valid():
+            self.show = "all"
+        # A link may name the day and the range shown (/calendar?date=2026-12-01&range=day).
+        params = self.router.url.query_parameters
+        wanted = params.get("date", "")
+        try:
+            self.anchor = date.fromisoformat(wanted).isoformat() if wanted else self.anchor
+        except ValueError:
+            pass
+        if params.get("range", "") in MODES:
+            self.mode = params["range"]
+        if not self.anchor:
+            self.anchor = utcnow().astimezone(ZoneInfo(actor.time_zone)).date().isoformat()
+        self.grid_zone = actor.time_zone
+        self.zone_label = translator(actor.locale)(
+            "Times are shown in {zone}.",
+            zone=f"{zone_generic_name(actor.time_zone, locale=actor.locale)} "
+            f"({zone_city(actor.time_zone, locale=actor.locale)})",
+        )
+        events: list[Any] = []
+        if self._measured:
+            await self._refill(actor)
+        else:
+            # The first time in this tab: grid or list by the screen's width, then the fill.
+            self.loaded = False
+            events.append(rx.call_script("window.innerWidth", callback=CalendarState.set_width))
+        if needs_watch(self):
+            events.append(CalendarState.watch)
+        return events
+
+    def _job_index_valid(self) -> bool:
+        index = self.show.removeprefix("job-")
+        return index.isdigit() and int(index) < len(self._job_ids)
+
+    def _job_id(self) -> int | None:
+        return (
+            self._job_ids[int(self.show.removeprefix("job-"))] if self._job_index_valid() else None
+        )
+
+    async def _refill(self, actor: Actor) -> None:
+        filled = await asyncio.to_thread(
+            _fill, actor, self.view, self.mode, self.anchor, self.show, self._job_id()
+        )
+        self._apply(filled)
+
+    def _apply(self, filled: Filled) -> None:
+        self._entry_refs = filled.refs
+        self.days = filled.days
+        self.events = filled.events
+        self.total = filled.total
+        self.range_label = filled.range_label
+        self._marker = filled.marker
+        self.loaded = True
+
+    @rx.event
+    async def set_width(self, width: int | float | str):
+        """Phones open on the list; wider screens on the grid (until the user chooses)."""
+        try:
+            narrow = float(width) < NARROW
+        except (TypeError, ValueError):
+            narrow = False
+        self._measured = True
+        if not self._view_chosen:
+            self.view = "list" if narrow else "calendar"
+        return await self._actor_refill()
+
+    @rx.event
+    async def set_view(self, view: str | list[str]):
+        if not isinstance(view, str) or view not in VIEWS:
+            return None
+        self._view_chosen = True
+        if view == self.view:
+            return None
+        self.view = view
+        return await self._actor_refill()
+
+    async def _actor_refill(self):  # type: ignore[no-untyped-def]
+        actor = await signed_in_actor(self)
+        if actor is None:
+            return sign_in_redirect(self)
+        await self._refill(actor)
         return None
 
     @rx.event
     async def set_mode(self, mode: str | list[str]):
         if isinstance(mode, str) and mode in MODES:
             self.mode = mode
-        return await self._refill()
+        return await self._actor_refill()
+
+    @rx.event
+    async def set_show(self, show: str):
+        self.show = show if show in ("all", "mine") else show if show.startswith("job-") else "all"
+        if self.show.startswith("job-") and not self._job_index_valid():
+            self.show = "all"
+        return await self._actor_refill()
 
     @rx.event
     async def move(self, steps: int):
@@ -177,12 +339,41 @@ class CalendarState(rx.State):
             month = current.month - 1 + steps
             current = date(current.year + month // 12, month % 12 + 1, 1)
         self.anchor = current.isoformat()
-        return await self._refill()
+        return await self._actor_refill()
 
     @rx.event
     async def today(self):
-        self.anchor = ""
-        return await self.load()
+        actor = await signed_in_actor(self)
+        if actor is None:
+            return sign_in_redirect(self)
+        self.anchor = utcnow().astimezone(ZoneInfo(actor.time_zone)).date().isoformat()
+        await self._refill(actor)
+        return None
+
+    @rx.event
+    async def grid_clicked(self, event_id: str):
+        """A click on a grid entry ("e-<key>")."""
+        kind, _, key = str(event_id).partition("-")
+        if kind != "e" or not key.isdigit():
+            return None
+        return await self.open_entry(int(key))
+
+    @rx.event
+    async def grid_date_clicked(self, clicked: str, all_day: bool):
+        """A click on an empty time of the grid: a new time while picking for an interview."""
+        actor = await signed_in_actor(self)
+        if actor is None:
+            return sign_in_redirect(self)
+        detail = await self.get_state(CalendarDetailState)
+        if detail.picking and not all_day:
+            await detail.pick(actor, str(clicked))
+        return None
+
+    async def show_grid(self, actor: Actor) -> None:
+        """Switch to the grid (for picking times on it)."""
+        if self.view != "calendar":
+            self.view = "calendar"
+            await self._refill(actor)
 
     @rx.event
     async def open_entry(self, key: int):
@@ -195,77 +386,35 @@ class CalendarState(rx.State):
         interview_id, slot_id = self._entry_refs[key]
         if interview_id == 0:  # an appointment of the previous calendar
             return PreviousEntryState.show(key)
-        self._show_detail(actor, interview_id, slot_id)
-        self.detail_open = True
-        return None
+        detail = await self.get_state(CalendarDetailState)
+        await detail.open_interview(actor, interview_id, slot_id)
+        return rx.call_script(FOCUS_DIALOG_HEADING)
 
-    def _show_detail(self, actor: Actor, interview_id: int, slot_id: int | None) -> None:
-        with session_scope() as session:
-            detail = scheduling.get_interview_detail(
-                session=session, actor=actor, interview_id=interview_id
-            )
-            names = {
-                row.id: row.name
-                for row in staff.list_staff(session=session, actor=actor)
-                if row.id in detail.participant_ids
-            }
-        slot = next((s for s in detail.slots if s.id == slot_id), None)
-        tz = actor.time_zone
-        self._detail_interview = interview_id
-        self.detail_title = detail.title
-        self.detail_kind = "booked" if slot is not None and slot.booked else "offered"
-        self.detail_when = (
-            f"{format_weekday_date(slot.start_at, locale=actor.locale, time_zone=tz)}, "
-            f"{format_time_range(slot.start_at, slot.end_at, locale=actor.locale, time_zone=tz)}"
-            if slot is not None
-            else ""
+    @rx.event(background=True)
+    async def watch(self):
+        """Shows bookings, cancellations, comments and other staff's actions without a
+        reload while the calendar is open (the grid, the list and an open dialog)."""
+        await watch_activity(
+            self, on_page=lambda path: path.rstrip("/") in ("", routes.CALENDAR), refresh=self._live
         )
-        self.detail_place = ", ".join(
-            p for p in (detail.location_name, detail.location_address) if p
-        ) or MEETINGS.get(detail.meeting_kind.value, "")
-        self.detail_people = ", ".join(names[i] for i in detail.participant_ids if i in names)
-        self.detail_candidates = ", ".join(
-            inv.candidate_name for inv in detail.invitations if inv.booked_slot_id == slot_id
-        ) if slot_id is not None else ""  # fmt: skip
-        open_slots = [s for s in detail.slots if s.status == "offered"]
-        self._slot_ids = [s.id for s in open_slots]
-        self.detail_slots = [
-            SlotView(
-                key=index,
-                label=f"{format_weekday_date(s.start_at, locale=actor.locale, time_zone=tz)}, "
-                f"{format_time_range(s.start_at, s.end_at, locale=actor.locale, time_zone=tz)}",
-                booked=s.booked > 0,
-            )
-            for index, s in enumerate(open_slots)
-        ]
-        self.message = ""
 
-    @rx.event
-    def close_detail(self):
-        self.detail_open = False
+    async def _live(self, actor: Actor) -> None:
+        async with self:
+            params = (self.view, self.mode, self.anchor, self.show, self._job_id())
+        filled = await asyncio.to_thread(_fill, actor, *params)
+        async with self:
+            if (self.view, self.mode, self.anchor, self.show, self._job_id()) == params:
+                self._apply(filled)
+            detail = await self.get_state(CalendarDetailState)
+            interview_id = detail._interview_id if detail.detail_open else 0
+        if not interview_id:
+            return
+        data = await asyncio.to_thread(read_detail, actor, interview_id)
+        async with self:
+            detail = await self.get_state(CalendarDetailState)
+            if detail.detail_open and detail._interview_id == interview_id:
+                detail.show_detail(actor, data)
 
-    @rx.event
-    async def remove_slot(self, key: int):
-        actor = await signed_in_actor(self)
-        if actor is None:
-            return sign_in_redirect(self)
-        key = int(key)
-        if not 0 <= key < len(self._slot_ids):
-            return None
-        try:
-            with session_scope() as session:
-                cancelled = scheduling.remove_slot(
-                    session=session, actor=actor, slot_id=self._slot_ids[key], now=utcnow()
-                )
-        except PlannerError as exc:
-            self.message = exc.message
-            return None
-        self._show_detail(actor, self._detail_interview, None)
-        tr = translator(actor.locale)
-        self.message = (
-            tr("Time removed. The candidate who had booked it has been told.")
-            if cancelled
-            else tr("Time removed.")
-        )
-        self._fill(actor)
-        return None
+    async def after_action(self, actor: Actor) -> None:
+        """Refill after an action of a dialog (an interview's, a previous appointment's)."""
+        await self._refill(actor)

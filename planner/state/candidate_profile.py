@@ -1,23 +1,27 @@
 """A candidate's page: contact data, interviews with status, times and comments, previous-
 calendar appointments; for admins, export of their data and erasure (GDPR art. 15 and 17)."""
 
+import asyncio
 import json
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import reflex as rx
 
+from planner import routes
 from planner.db import session_scope
 from planner.domain.tokens import new_token
 from planner.i18n import language_name
 from planner.i18n.catalogues import Translator, translator
 from planner.i18n.dates import format_day, format_time_range, format_weekday_date
 from planner.models.base import utcnow
-from planner.services import candidate_profile, privacy
+from planner.services import candidate_profile, interview_overview, privacy
 from planner.services.actor import Actor
-from planner.services.candidate_profile import CandidateProfile
+from planner.services.candidate_profile import CandidateProfile, ProfileInterview
 from planner.services.errors import NotFound, PlannerError
 from planner.state.guard import signed_in_actor
 from planner.state.imports import FOCUS_HEADING
+from planner.state.live import needs_watch, watch_activity
 from planner.state.session import sign_in_redirect
 
 
@@ -35,6 +39,7 @@ class InterviewView:
     status_label: str
     times: list[str]
     comments: list[CommentView]
+    calendar_href: str
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,20 @@ class AppointmentView:
     title: str
     when: str
     place: str
+
+
+def _read(actor: Actor, candidate_id: int) -> "tuple[int, CandidateProfile | None]":
+    """The account's activity marker and the profile (None: no such candidate here);
+    blocking DB work, run it in a thread."""
+    with session_scope() as session:
+        marker = interview_overview.activity_marker(session=session, actor=actor)
+        try:
+            profile = candidate_profile.candidate_profile(
+                session=session, actor=actor, candidate_id=candidate_id
+            )
+        except NotFound:
+            return marker, None
+    return marker, profile
 
 
 def candidate_id_from_path(path: str) -> int:
@@ -65,6 +84,15 @@ def _status_label(tr: Translator, interview_status: str, invitation_status: str)
     }.get(invitation_status, invitation_status)
 
 
+def _calendar_href(item: ProfileInterview, zone: str) -> str:
+    """The calendar's week of the interview's booked (else first offered) time, or ""."""
+    active = [b.start for b in item.bookings if b.status == "active"]
+    first = (active or [start for start, _end in item.offered] or [None])[0]
+    if first is None:
+        return ""
+    return f"{routes.CALENDAR}?date={first.astimezone(ZoneInfo(zone)).date().isoformat()}"
+
+
 class CandidateProfileState(rx.State):
     """One candidate of the account, by the id in the address."""
 
@@ -85,6 +113,11 @@ class CandidateProfileState(rx.State):
     confirm_text: str = ""
     _candidate_id: int = 0
     _request_key: str = ""
+    # The live loop (planner/state/live.py).
+    _watching: bool = False
+    _watch_beat: float = 0.0
+    _watch_run: int = 0
+    _marker: int = 0
 
     @rx.event
     async def load(self):
@@ -93,22 +126,39 @@ class CandidateProfileState(rx.State):
             return sign_in_redirect(self)
         self._candidate_id = candidate_id_from_path(self.router.url.path)
         self.status_message, self.confirm_open = "", False
-        self._fill(actor)
-        return rx.call_script(FOCUS_HEADING)
+        self._show_read(actor, await asyncio.to_thread(_read, actor, self._candidate_id))
+        events: list = [rx.call_script(FOCUS_HEADING)]
+        if self.found and needs_watch(self):
+            events.append(CandidateProfileState.watch)
+        return events
 
     def _fill(self, actor: Actor) -> None:
+        self._show_read(actor, _read(actor, self._candidate_id))
+
+    def _show_read(self, actor: Actor, read: "tuple[int, CandidateProfile | None]") -> None:
         self.is_admin = actor.is_admin
-        try:
-            with session_scope() as session:
-                profile = candidate_profile.candidate_profile(
-                    session=session, actor=actor, candidate_id=self._candidate_id
-                )
-        except NotFound:
+        self._marker, profile = read
+        if profile is None:
             self.found, self.loaded = False, True
             self.name = ""
             return
         self._show(actor, profile)
         self.found = self.loaded = True
+
+    @rx.event(background=True)
+    async def watch(self):
+        """Shows the candidate's bookings, cancellations and comments without a reload."""
+        await watch_activity(
+            self, on_page=lambda path: path.startswith(routes.CANDIDATES + "/"), refresh=self._live
+        )
+
+    async def _live(self, actor: Actor) -> None:
+        async with self:
+            candidate_id = self._candidate_id
+        read = await asyncio.to_thread(_read, actor, candidate_id)
+        async with self:
+            if self._candidate_id == candidate_id:
+                self._show_read(actor, read)
 
     def _show(self, actor: Actor, profile: CandidateProfile) -> None:
         lang, zone = actor.locale, actor.time_zone
@@ -135,7 +185,9 @@ class CandidateProfileState(rx.State):
                         else tr("Cancelled: {when}", when=when(b.start, b.end))
                     )
                     for b in item.bookings
-                ],
+                ]
+                + [tr("Offered: {when}", when=when(start, end)) for start, end in item.offered],
+                calendar_href=_calendar_href(item, zone),
                 comments=[
                     CommentView(
                         label=(

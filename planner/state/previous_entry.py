@@ -81,6 +81,6 @@ class PreviousEntryState(rx.State):
         self._appointment_id = 0
         self.open = self.confirming = False
         calendar = await self.get_state(CalendarState)
-        calendar._fill(actor)
+        await calendar.after_action(actor)
         self.announcement = translator(actor.locale)("Appointment deleted.")
         return None

@@ -57,6 +57,7 @@ class Choice:
     key: int
     label: str
     note: str = ""
+    href: str = ""
 
 
 @dataclass(frozen=True)
@@ -265,7 +266,10 @@ class ScheduleState(rx.State):
         self._candidate_ids = [c.id for c in rows]
         self._candidate_zones = [c.time_zone for c in rows]
         self._candidate_locales = [c.locale for c in rows]
-        self.people = [Choice(key=i, label=c.name, note=c.job_title) for i, c in enumerate(rows)]
+        self.people = [
+            Choice(key=i, label=c.name, note=c.job_title, href=routes.candidate_url(c.id))
+            for i, c in enumerate(rows)
+        ]
 
     def _sync_chosen(self) -> None:
         self.chosen_candidates = [

@@ -265,3 +265,7 @@ def sign_in(page: Page, demo_password: str, expect_sign_in_page) -> Callable[...
 def session_cookies(page: Page) -> Callable[[], list[dict]]:
     """The browser context's Planner session cookies (normally none or one)."""
     return lambda: [c for c in page.context.cookies() if c["name"] == SESSION_COOKIE]
+
+
+# Interviews made through the services for the calendar tests (db, make_interview).
+from interview_data import db, make_interview  # noqa: E402, F401

@@ -79,7 +79,8 @@ def check_axe(page: Page, state: str) -> None:
     violations = page.evaluate(
         """async () => (await axe.run(document, {runOnly: {type: 'tag', values:
             ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})).violations
-            .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"""
+            .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ') + ' '
+                + n.html.slice(0, 300)).join(', '))"""
     )
     assert violations == [], f"{state}: {violations}"
 

@@ -1,87 +1,416 @@
-"""The interview calendar: booked and awaiting entries look different, details open on
-click, and an offered time can be removed right there."""
+"""The interview calendar: the day/week/month grid and the list, booked and offered entries
+drawn apart, filters, the interview dialog with every candidate's status and comments, and
+the staff actions, each behind a confirmation naming its effect."""
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
-from sqlmodel import Session, select
+from interview_data import COPENHAGEN, Made, notifications_since
+from playwright.sync_api import Locator, Page, expect
+from sqlmodel import select
+from test_booking_page import check_axe
 
-from planner.db import make_engine
-from planner.domain.vocabulary import Role
-from planner.models import Candidate, StaffUser
-from planner.services import booking, scheduling
-from planner.services.actor import Actor
+from planner.models import Booking, CandidateInvitation, Interview, OfferedSlot
 
 pytestmark = pytest.mark.e2e
-COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+ADMIN = "astrid.holm@demo.example"
+RECRUITER = "mads.jensen@demo.example"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "calendar"
 
 
-def _in_twenty_days_at(hour: int) -> datetime:
-    day = datetime.now(COPENHAGEN).date() + timedelta(days=20)
-    return datetime.combine(day, time(hour), tzinfo=COPENHAGEN).astimezone(UTC)
+def _shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
-@pytest.fixture
-def scheduled(e2e_database_url):
-    """An interview twenty days ahead: 09:00 booked by Rasmus, 15:00 still offered."""
-    engine = make_engine(e2e_database_url)
-    with Session(engine, expire_on_commit=False) as session:
-        admin = session.exec(select(StaffUser).where(StaffUser.name == "Astrid Holm")).one()
-        actor = Actor(
-            user_id=admin.id, account_id=admin.account_id, account_name="Demo", name=admin.name,
-            email=admin.email, role=Role(admin.role), time_zone=admin.time_zone,
-            locale=admin.locale,
-        )  # fmt: skip
-        now = datetime.now(UTC)
-        interview = scheduling.create_interview(
-            session=session, actor=actor, now=now,
-            data={"title": "Culture chat", "duration_minutes": 30,
-                  "participant_ids": [admin.id],
-                  "slots": [_in_twenty_days_at(9), _in_twenty_days_at(15)]},
-        )  # fmt: skip
-        rasmus, oskar = (
-            session.exec(select(Candidate).where(Candidate.name == name)).one()
-            for name in ("Rasmus Møller", "Oskar Åberg")
-        )
-        tokens = scheduling.invite_candidates(
-            session=session, actor=actor, interview_id=interview.id,
-            candidate_ids=[rasmus.id, oskar.id], now=now,
-        )  # fmt: skip
-        assert booking.book(
-            session=session, token=tokens[rasmus.id], slot_id=interview.slots[0].id, now=now
-        ).ok
-    engine.dispose()
-    return datetime.now(COPENHAGEN).date() + timedelta(days=20)
+def _open_calendar(page: Page, sign_in, url: str, email: str = ADMIN) -> None:
+    # Dialogs open without their fade-in, so axe reads their final colours.
+    page.emulate_media(reduced_motion="reduce")
+    sign_in(email, start=url)
+    expect(page.get_by_role("heading", name="Interviews", level=1)).to_be_visible()
+    page.goto(url)  # sign-in comes back to the path, without the query
+    expect(page.locator("#calendar-range")).to_be_visible()
 
 
-def test_booked_and_awaiting_entries_and_removing_an_offered_time(
-    page: Page, sign_in, scheduled: date
-):
-    sign_in("astrid.holm@demo.example", start="/calendar")
+def _grid_entry(page: Page, text: str) -> Locator:
+    return page.locator("#calendar-grid .fc-event").filter(has_text=text)
+
+
+def _open_dialog(page: Page, made: Made) -> Locator:
+    page.get_by_role("radio", name="List").click()
+    page.get_by_role("button", name=re.compile(re.escape(made.title))).first.click()
+    dialog = page.get_by_role("dialog", name=made.title)
+    expect(dialog).to_be_visible()
+    return dialog
+
+
+def test_grid_and_list_show_booked_and_offered_apart_in_the_users_zone(
+    page: Page, sign_in, make_interview
+) -> None:
+    made = make_interview(21, book={"Rasmus Møller": 0})
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _open_calendar(page, sign_in, made.week_url)
+
+    expect(
+        page.get_by_text("Times are shown in Central European Time (Copenhagen).")
+    ).to_be_visible()
+    booked = _grid_entry(page, f"{made.title} · Rasmus Møller")
+    offered = _grid_entry(page, f"{made.title} · Awaiting choice")
+    expect(booked).to_have_count(1)
+    expect(offered).to_have_count(1)
+    expect(booked).to_have_class(re.compile("planner-booked"))
+    expect(offered).to_have_class(re.compile("planner-offered"))
+    # Drawn differently: a filled green entry, and a white one with a dashed border.
+    assert booked.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(6, 118, 71)"
+    assert offered.evaluate("e => getComputedStyle(e).borderStyle") == "dashed"
+    # 09:00 in Copenhagen is drawn at 09:00 whatever the browser's zone.
+    expect(booked).to_contain_text("09:00")
+    legend = page.get_by_role("list").filter(has_text="Offered, awaiting a choice")
+    expect(legend).to_contain_text("Booked")
+    _shot(page, "week-1280")
+    check_axe(page, "week grid")
+
+    page.get_by_role("radio", name="Month").click()
+    expect(_grid_entry(page, made.title)).to_have_count(2)
+    check_axe(page, "month grid")
     page.get_by_role("radio", name="Day").click()
-    for _ in range(20):
-        page.get_by_role("button", name="Next").click()
-    expect(page.get_by_role("heading", level=2)).to_contain_text(str(scheduled.day))
+    expect(page.locator("#calendar-range")).to_contain_text(str(made.day.day))
+    _shot(page, "day-1280")
 
-    booked = page.get_by_role("button", name=re.compile("Culture chat.*Rasmus Møller.*Booked"))
-    waiting = page.get_by_role("button", name=re.compile("Culture chat.*Awaiting choice"))
-    expect(booked).to_be_visible()
-    expect(waiting).to_have_count(1)
+    page.get_by_role("radio", name="Week").click()
+    page.get_by_role("radio", name="List").click()
+    expect(
+        page.get_by_role("button", name=re.compile(f"{made.title}.*Rasmus Møller.*Booked"))
+    ).to_be_visible()
+    expect(
+        page.get_by_role("button", name=re.compile(f"{made.title}.*Awaiting choice"))
+    ).to_have_count(1)
+    _shot(page, "list-1280")
+    check_axe(page, "list")
 
-    booked.click()
-    dialog = page.get_by_role("dialog")
-    expect(dialog).to_contain_text("Candidate: Rasmus Møller")
-    expect(dialog).to_contain_text("Who attends: Astrid Holm")
-    dialog.get_by_role("button", name="Close").click()
 
-    waiting.click()
-    dialog = page.get_by_role("dialog")
-    expect(dialog.get_by_role("button", name=re.compile("^Remove"))).to_have_count(2)
-    dialog.get_by_role("button", name=re.compile(r"^Remove .*3:00 . 3:30 PM")).click()
+def test_filters_mine_all_and_by_job(page: Page, sign_in, make_interview, db) -> None:
+    mine = make_interview(22, hours=(10,), participants=("Mads Jensen",), organiser="Mads Jensen")
+    theirs = make_interview(22, hours=(11,))
+    with db() as session:
+        job_id = session.exec(select(Interview.job_id).where(Interview.job_id.is_not(None))).first()
+        if job_id is None:
+            from planner.models import Job
+
+            job_id = session.exec(select(Job.id)).first()
+        row = session.get(Interview, theirs.interview_id)
+        row.job_id = job_id
+        session.add(row)
+        session.commit()
+        from planner.models import Job
+
+        job_title = session.get(Job, job_id).title
+    _open_calendar(page, sign_in, mine.week_url, RECRUITER)
+    page.get_by_role("radio", name="List").click()
+    first = page.get_by_role("button", name=re.compile(mine.title))
+    second = page.get_by_role("button", name=re.compile(theirs.title))
+    expect(first).to_have_count(1)
+    expect(second).to_have_count(1)
+
+    page.get_by_role("combobox", name=re.compile("^Show")).click()
+    page.get_by_role("option", name="My interviews").click()
+    expect(second).to_have_count(0)
+    expect(first).to_have_count(1)
+
+    page.get_by_role("combobox", name=re.compile("^Show")).click()
+    page.get_by_role("option", name=job_title).click()
+    expect(first).to_have_count(0)
+    expect(second).to_have_count(1)
+
+    page.get_by_role("combobox", name=re.compile("^Show")).click()
+    page.get_by_role("option", name="All interviews").click()
+    expect(first).to_have_count(1)
+    expect(second).to_have_count(1)
+
+
+def test_the_dialog_shows_when_where_who_each_candidates_status_and_comments(
+    page: Page, sign_in, make_interview
+) -> None:
+    made = make_interview(
+        23,
+        invite=("Rasmus Møller", "Oskar Åberg", "James Carter"),
+        book={"Rasmus Møller": 0},
+        no_fit={"Oskar Åberg": "Only evenings work for me."},
+        participants=("Astrid Holm", "Mads Jensen"),
+    )
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _open_calendar(page, sign_in, made.week_url)
+    _grid_entry(page, f"{made.title} · Rasmus Møller").click()
+    dialog = page.get_by_role("dialog", name=made.title)
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("When:")
+    expect(dialog).to_contain_text("Where:")
+    participants = dialog.get_by_role("list").filter(has_text="Mads Jensen").first
+    expect(participants).to_contain_text("Astrid Holm")
+    expect(participants).to_contain_text("Organiser")
+    candidates = dialog.get_by_role("listitem").filter(has_text="Oskar Åberg")
+    expect(candidates).to_contain_text("No time fits")
+    expect(candidates).to_contain_text("Only evenings work for me.")
+    expect(dialog.get_by_role("listitem").filter(has_text="James Carter")).to_contain_text(
+        "Awaiting choice"
+    )
+    expect(dialog.get_by_role("listitem").filter(has_text="Rasmus Møller").first).to_contain_text(
+        "Booked"
+    )
+    link = dialog.get_by_role("link", name="Oskar Åberg")
+    expect(link).to_have_attribute("href", re.compile(r"/candidates/\d+$"))
+    _shot(page, "dialog-1280")
+    check_axe(page, "details dialog")
+
+    link.click()
+    expect(page.get_by_role("heading", name="Oskar Åberg", level=1)).to_be_visible()
+    expect(page.get_by_text("Only evenings work for me.")).to_be_visible()
+    # Back on the calendar, the dialog does not open again by itself.
+    page.go_back()
+    expect(page.get_by_role("heading", name="Interviews", level=1)).to_be_visible()
+    expect(page.locator("#calendar-range")).to_be_visible()
+    page.wait_for_timeout(1_000)
+    expect(page.get_by_role("dialog")).to_have_count(0)
+
+
+def test_removing_a_booked_time_asks_first_names_the_candidate_and_tells_them(
+    page: Page, sign_in, make_interview, db
+) -> None:
+    made = make_interview(24, book={"Rasmus Møller": 0})
+    _open_calendar(page, sign_in, made.week_url)
+    dialog = _open_dialog(page, made)
+    remove = dialog.get_by_role("button", name=re.compile(r"^Remove .*9:00"))
+    remove.click()
+    confirm = page.get_by_role("alertdialog", name="Remove this time?")
+    expect(confirm).to_contain_text("Rasmus Møller booked it")
+    expect(confirm.get_by_role("button", name="Go back")).to_be_focused()
+    check_axe(page, "remove confirmation")
+    page.keyboard.press("Escape")
+    expect(confirm).to_have_count(0)
+    with db() as session:
+        assert session.get(OfferedSlot, made.slot_ids[0]).status == "offered"
+
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    remove.click()
+    button = confirm.get_by_role("button", name="Remove the time")
+    button.dblclick()
+    expect(dialog.get_by_role("status")).to_have_text(
+        "Time removed. The candidate who had booked it has been told."
+    )
+    expect(dialog.get_by_role("button", name=re.compile(r"^Remove .*9:00"))).to_have_count(0)
+    with db() as session:
+        assert session.get(OfferedSlot, made.slot_ids[0]).status == "removed"
+        told = [n for n in notifications_since(session, since) if n["name"] == "slot_removed"]
+        assert len(told) == 1  # the double click had one effect
+
+
+def test_removing_an_unbooked_time_and_adding_one(page: Page, sign_in, make_interview, db) -> None:
+    made = make_interview(25, no_fit={"Oskar Åberg": "None of these."})
+    _open_calendar(page, sign_in, made.week_url)
+    dialog = _open_dialog(page, made)
+    dialog.get_by_role("button", name=re.compile(r"^Remove .*3:00")).click()
+    confirm = page.get_by_role("alertdialog", name="Remove this time?")
+    expect(confirm).to_contain_text("Candidates still choosing no longer see it")
+    confirm.get_by_role("button", name="Remove the time").click()
     expect(dialog.get_by_role("status")).to_have_text("Time removed.")
+
+    dialog.get_by_label("Date").fill(made.day.isoformat())
+    dialog.get_by_label("Start time").fill("13:00")
+    dialog.get_by_role("button", name="Add time").click()
+    expect(
+        dialog.get_by_role("button", name=re.compile(r"^Remove .*1:00 . 1:30 PM"))
+    ).to_have_count(1)
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    dialog.get_by_role("button", name="Offer the times").click()
+    confirm = page.get_by_role("alertdialog", name="Offer more times?")
+    expect(confirm).to_contain_text("Oskar Åberg")
+    expect(confirm).to_contain_text("said no time fits")
+    check_axe(page, "add confirmation")
+    confirm.get_by_role("button", name="Offer the times").click()
+    expect(dialog.get_by_role("status")).to_have_text(re.compile(r"^1 time added\."))
+    with db() as session:
+        starts = session.exec(
+            select(OfferedSlot.start_at).where(
+                OfferedSlot.interview_id == made.interview_id, OfferedSlot.status == "offered"
+            )
+        ).all()
+        assert len(starts) == 2
+        assert notifications_since(session, since), "Oskar is mailed the new times"
+
+
+def test_changing_the_title_and_resending_a_link(page: Page, sign_in, make_interview, db) -> None:
+    made = make_interview(26)
+    _open_calendar(page, sign_in, made.week_url)
+    dialog = _open_dialog(page, made)
+    new_title = made.title + " (round 2)"
+    dialog.get_by_label("Title", exact=True).fill(new_title)
+    dialog.get_by_role("button", name="Save the changes").click()
+    confirm = page.get_by_role("alertdialog", name="Save the changes?")
+    expect(confirm).to_contain_text(new_title)
+    expect(confirm).to_contain_text("No one has booked yet")
+    check_axe(page, "update confirmation")
+    confirm.get_by_role("button", name="Save the changes").click()
+    expect(dialog.get_by_role("status")).to_have_text(re.compile("^Changes saved"))
+    expect(page.get_by_role("dialog", name=new_title)).to_be_visible()
+    with db() as session:
+        assert session.get(Interview, made.interview_id).title == new_title
+
+    with db() as session:
+        old_hash = session.get(CandidateInvitation, made.invitation_ids["Oskar Åberg"]).token_hash
+    dialog.get_by_role("button", name="Send a new link: Oskar Åberg").click()
+    confirm = page.get_by_role("alertdialog", name="Send Oskar Åberg a new link?")
+    expect(confirm).to_contain_text("The old link stops working.")
+    check_axe(page, "resend confirmation")
+    confirm.get_by_role("button", name="Send a new link").click()
+    expect(dialog.get_by_role("status")).to_have_text(
+        "A new link was sent to Oskar Åberg. The old link no longer works."
+    )
+    with db() as session:
+        assert (
+            session.get(CandidateInvitation, made.invitation_ids["Oskar Åberg"]).token_hash
+            != old_hash
+        )
+
+
+def test_cancelling_the_interview_names_everyone_told(
+    page: Page, sign_in, make_interview, db
+) -> None:
+    made = make_interview(27, book={"Rasmus Møller": 0})
+    _open_calendar(page, sign_in, made.week_url)
+    dialog = _open_dialog(page, made)
+    dialog.get_by_role("button", name="Cancel the interview").click()
+    confirm = page.get_by_role("alertdialog", name=f"Cancel “{made.title}”?")
+    expect(confirm).to_contain_text("Rasmus Møller (booked)")
+    expect(confirm).to_contain_text("Oskar Åberg (still choosing)")
+    check_axe(page, "cancel confirmation")
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    confirm.get_by_role("button", name="Cancel the interview").click()
+    expect(dialog.get_by_role("status")).to_have_text(
+        "Interview cancelled. 2 candidates have been told."
+    )
+    expect(dialog.get_by_role("button", name="Cancel the interview")).to_have_count(0)
+    with db() as session:
+        assert session.get(Interview, made.interview_id).status == "cancelled"
+        assert len(notifications_since(session, since)) >= 2
     dialog.get_by_role("button", name="Close").click()
-    expect(waiting).to_have_count(0)
-    expect(booked).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile(re.escape(made.title)))).to_have_count(0)
+
+
+def test_a_stale_dialog_changes_nothing_and_says_so(
+    page: Page, sign_in, make_interview, db
+) -> None:
+    made = make_interview(28, book={"Rasmus Møller": 0})
+    _open_calendar(page, sign_in, made.week_url)
+    dialog = _open_dialog(page, made)
+    dialog.get_by_role("button", name="Cancel the interview").click()
+    confirm = page.get_by_role("alertdialog", name=f"Cancel “{made.title}”?")
+    expect(confirm).to_be_visible()
+    # Meanwhile Oskar books the other time.
+    from planner.services import booking
+
+    with db() as session:
+        assert booking.book(
+            session=session,
+            token=made.tokens["Oskar Åberg"],
+            slot_id=made.slot_ids[1],
+            now=datetime.now(UTC),
+        ).ok
+    confirm.get_by_role("button", name="Cancel the interview").click()
+    expect(dialog.get_by_role("status")).to_have_text(
+        re.compile("^This interview changed meanwhile")
+    )
+    with db() as session:
+        assert session.get(Interview, made.interview_id).status != "cancelled"
+        active = session.exec(
+            select(Booking).where(Booking.slot_id.in_(made.slot_ids), Booking.status == "active")
+        ).all()
+        assert len(active) == 2
+    # The dialog shows the new state: Oskar has booked.
+    expect(dialog.get_by_role("listitem").filter(has_text="Oskar Åberg").first).to_contain_text(
+        "Booked"
+    )
+
+
+def test_the_calendar_fits_a_390px_phone_and_opens_as_the_list(
+    page: Page, sign_in, make_interview
+) -> None:
+    made = make_interview(29, book={"Rasmus Møller": 0})
+    page.set_viewport_size({"width": 390, "height": 844})
+    _open_calendar(page, sign_in, made.week_url)
+    expect(page.get_by_role("radio", name="List")).to_be_checked()
+    expect(page.get_by_role("button", name=re.compile(re.escape(made.title))).first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    _shot(page, "list-390")
+    check_axe(page, "phone list")
+    page.get_by_role("radio", name="Calendar").click()
+    expect(_grid_entry(page, made.title).first).to_be_attached()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    _shot(page, "week-390")
+    page.get_by_role("radio", name="List").click()
+    page.get_by_role("button", name=re.compile(re.escape(made.title))).first.click()
+    expect(page.get_by_role("dialog", name=made.title)).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    _shot(page, "dialog-390")
+
+
+def test_the_calendar_and_its_dialog_speak_danish(
+    page: Page, sign_in, make_interview, staff_locale
+) -> None:
+    made = make_interview(36, book={"Rasmus Møller": 0})
+    staff_locale(ADMIN, "da")
+    sign_in(ADMIN, start=made.week_url)
+    expect(page.get_by_role("heading", name="Samtaler", level=1)).to_be_visible()
+    page.goto(made.week_url)
+    expect(
+        page.get_by_text(re.compile(r"^Tidspunkterne vises i .*\(København\)\.$"))
+    ).to_be_visible()
+    expect(page.get_by_role("radio", name="Liste")).to_be_visible()
+    expect(page.get_by_text("Tilbudt, venter på valg")).to_be_visible()
+    page.get_by_role("radio", name="Liste").click()
+    page.get_by_role("button", name=re.compile(re.escape(made.title))).first.click()
+    dialog = page.get_by_role("dialog", name=made.title)
+    expect(dialog).to_contain_text("Arrangeret af Astrid Holm")
+    dialog.get_by_role("button", name="Aflys samtalen").click()
+    confirm = page.get_by_role("alertdialog", name=f"Aflys “{made.title}”?")
+    expect(confirm).to_contain_text("Rasmus Møller (booket)")
+    confirm.get_by_role("button", name="Gå tilbage").click()
+    expect(confirm).to_have_count(0)
+
+
+def test_times_picked_on_the_grid_are_offered_after_a_confirmation(
+    page: Page, sign_in, make_interview, db
+) -> None:
+    made = make_interview(37, hours=(9,))
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _open_calendar(page, sign_in, made.day_url)
+    _grid_entry(page, made.title).click()
+    dialog = page.get_by_role("dialog", name=made.title)
+    dialog.get_by_role("button", name="Pick on the calendar").click()
+    expect(dialog).to_have_count(0)
+    picking = page.locator("#picking")
+    expect(picking).to_contain_text(f"Click a time on the calendar to offer it for “{made.title}”.")
+    lane = page.locator('.fc-timegrid-slot-lane[data-time="13:00:00"]')
+    lane.scroll_into_view_if_needed()
+    box = lane.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(picking).to_contain_text(re.compile(r"Added: .*1:00\W+1:30\WPM"))
+    check_axe(page, "picking on the grid")
+    picking.get_by_role("button", name="Back to the interview").click()
+    expect(dialog).to_be_visible()
+    expect(
+        dialog.get_by_role("button", name=re.compile(r"^Remove .*1:00 . 1:30 PM"))
+    ).to_have_count(1)
+    dialog.get_by_role("button", name="Offer the times").click()
+    page.get_by_role("alertdialog", name="Offer more times?").get_by_role(
+        "button", name="Offer the times"
+    ).click()
+    expect(dialog.get_by_role("status")).to_have_text("1 time added.")
+    with db() as session:
+        starts = session.exec(
+            select(OfferedSlot.start_at).where(
+                OfferedSlot.interview_id == made.interview_id, OfferedSlot.status == "offered"
+            )
+        ).all()
+    assert sorted(s.astimezone(COPENHAGEN).hour for s in starts) == [9, 13]

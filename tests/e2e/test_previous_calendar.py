@@ -190,6 +190,7 @@ def test_switch_to_the_previous_calendar_and_back_loses_nothing(page: Page, sign
     )
     page.goto("/calendar")
     expect(page).to_have_url(re.compile("/calendar/?$"))
+    page.get_by_role("radio", name="List").click()
     entry = page.get_by_role(
         "button", name=re.compile("Typed-in screening call.*Previous calendar")
     )

@@ -75,7 +75,8 @@ def _open_wizard_from_list(page: Page, sign_in, *names: str) -> None:
     expect(page.get_by_role("heading", name="Candidates", level=1)).to_be_visible()
     for name in names:
         page.get_by_role("checkbox", name=name, exact=True).click()
-    expect(page.get_by_text(f"{len(names)} candidates selected")).to_be_visible()
+    selected = "1 candidate selected" if len(names) == 1 else f"{len(names)} candidates selected"
+    expect(page.get_by_text(selected)).to_be_visible()
     page.get_by_role("link", name="Schedule interview").click()
     expect(page.get_by_role("heading", name="Schedule interview", level=1)).to_be_visible()
     expect(page.get_by_text("Chosen candidates: " + ", ".join(sorted(names)))).to_be_visible()
@@ -189,7 +190,7 @@ def test_the_wizard_speaks_the_recruiters_language(page: Page, sign_in, staff_lo
     sign_in("mads.jensen@demo.example", start="/candidates")
     expect(page.get_by_role("heading", name="Kandidater", level=1)).to_be_visible()
     page.get_by_role("checkbox", name="Freja Nielsen", exact=True).click()
-    expect(page.get_by_text("1 kandidater valgt")).to_be_visible()
+    expect(page.get_by_text("1 kandidat valgt")).to_be_visible()
     page.get_by_role("link", name="Planlæg samtale").click()
     expect(page.get_by_role("heading", name="Planlæg samtale", level=1)).to_be_visible()
     expect(page.get_by_role("heading", name="Kandidater og stilling", level=2)).to_be_visible()

@@ -23,7 +23,6 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -102,57 +101,61 @@ def _port_open(port: int) -> bool:
 
 class Proxy:
     """One port in front of the web processes (TCP, so websockets pass): each new
-    connection goes to the next backend that accepts it."""
+    connection goes to the next backend that accepts it. Runs in a process of its own
+    (`python -m bench.soak proxy PORT BACKEND...`), as a real load balancer would, so that
+    it shares no interpreter lock with the simulated candidates."""
 
     def __init__(self, backends: list[int]) -> None:
         self.port = _free_port()
         self.backends = backends
-        self._next = 0
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._run, name="soak-proxy", daemon=True)
-        self._started = threading.Event()
+        self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self._thread.start()
-        self._started.wait(10)
+        self.process = subprocess.Popen(  # noqa: S603 - this module, as a proxy
+            [sys.executable, "-m", "bench.soak", "proxy", str(self.port),
+             *map(str, self.backends)],
+            cwd=ROOT, start_new_session=True,
+        )  # fmt: skip
+        _wait(lambda: _port_open(self.port), 30, "the proxy")
 
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        server = self._loop.run_until_complete(
-            asyncio.start_server(self._serve, "127.0.0.1", self.port, backlog=1024)
-        )
-        self._started.set()
-        self._loop.run_forever()
-        server.close()
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        upstream = None
-        for _ in range(len(self.backends)):
-            port = self.backends[self._next % len(self.backends)]
-            self._next += 1
+
+async def _proxy_main(port: int, backends: list[int]) -> None:
+    turn = 0
+
+    async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+        try:
+            while data := await source.read(65536):
+                sink.write(data)
+                await sink.drain()
+        except (OSError, asyncio.IncompleteReadError):
+            pass
+        finally:
             with contextlib.suppress(OSError):
-                upstream = await asyncio.open_connection("127.0.0.1", port)
+                sink.close()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal turn
+        upstream = None
+        for _ in range(len(backends)):
+            backend = backends[turn % len(backends)]
+            turn += 1
+            with contextlib.suppress(OSError):
+                upstream = await asyncio.open_connection("127.0.0.1", backend)
                 break
         if upstream is None:
             writer.close()
             return
         up_reader, up_writer = upstream
-
-        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
-            try:
-                while data := await source.read(65536):
-                    sink.write(data)
-                    await sink.drain()
-            except (OSError, asyncio.IncompleteReadError):
-                pass
-            finally:
-                with contextlib.suppress(OSError):
-                    sink.close()
-
         await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
 
-    def stop(self) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
+    server = await asyncio.start_server(serve, "127.0.0.1", port, backlog=1024)
+    async with server:
+        await server.serve_forever()
 
 
 @dataclass
@@ -235,6 +238,9 @@ class Visit:
     load_ms: float | None = None
     book_ms: float | None = None
     tries: int = 0
+    book_at: float | None = None
+    book_server: dict = field(default_factory=dict)
+    load_server: dict = field(default_factory=dict)
     notice: str = ""
     errors: list[str] = field(default_factory=list)
 
@@ -259,12 +265,15 @@ def visit_booking_page(
                 if page.status_code != 200:
                     raise RuntimeError(f"page answered {page.status_code}")
                 visit.load_ms = (time.perf_counter() - started) * 1000
+                visit.load_server = _server_timing(page)
                 if "?view=cancel" in page.text:  # booked on an earlier try; the answer was lost
                     visit.outcome = "booked"
                     return visit
                 booking_started = time.perf_counter()
                 answer = client.post(f"{path}/book", data={"slot": str(slot_id)})
                 visit.book_ms = (time.perf_counter() - booking_started) * 1000
+                visit.book_at = booking_started
+                visit.book_server = _server_timing(answer)
                 if answer.status_code != 303:
                     raise RuntimeError(f"booking answered {answer.status_code}")
                 done = parse_qs(urlsplit(answer.headers["location"]).query).get("done", [""])[0]
@@ -280,6 +289,58 @@ def visit_booking_page(
             visit.errors.append(f"{type(exc).__name__}: {exc}"[:200])
             time.sleep(min(2**attempt * 0.25, 4))
     return visit
+
+
+async def visit_booking_page_async(
+    client, link_token: str, slot_id: int, tries: int = TRIES
+) -> Visit:  # type: ignore[no-untyped-def]
+    """visit_booking_page for the soak's many candidates at once, each on a client of their
+    own (its connection kept alive between the requests, as a browser does). Each figure is
+    the time from sending the request to having the whole answer, as a person feels it."""
+    visit = Visit()
+    path = f"/book/{link_token}"
+    for attempt in range(tries):
+        visit.tries = attempt + 1
+        try:
+            started = time.perf_counter()
+            page = await client.get(path)
+            if page.status_code != 200:
+                raise RuntimeError(f"page answered {page.status_code}")
+            visit.load_ms = (time.perf_counter() - started) * 1000
+            visit.load_server = _server_timing(page)
+            if "?view=cancel" in page.text:  # booked on an earlier try; the answer was lost
+                visit.outcome = "booked"
+                return visit
+            booking_started = time.perf_counter()
+            answer = await client.post(f"{path}/book", data={"slot": str(slot_id)})
+            visit.book_ms = (time.perf_counter() - booking_started) * 1000
+            visit.book_at = booking_started
+            visit.book_server = _server_timing(answer)
+            if answer.status_code != 303:
+                raise RuntimeError(f"booking answered {answer.status_code}")
+            done = parse_qs(urlsplit(answer.headers["location"]).query).get("done", [""])[0]
+            visit.notice = done
+            if done in ("booked", "already_booked"):
+                visit.outcome = "booked"
+            elif done in ("taken", "unavailable"):
+                visit.outcome = "taken"
+            else:
+                raise RuntimeError(f"booking ended with {done!r}")
+            return visit
+        except Exception as exc:  # noqa: BLE001 - every failure is a retry, and counted
+            visit.errors.append(f"{type(exc).__name__}: {exc}"[:200])
+            await asyncio.sleep(min(2**attempt * 0.25, 4))
+    return visit
+
+
+def _server_timing(response) -> dict:  # type: ignore[no-untyped-def]
+    """The Server-Timing header's durations (ms) by name."""
+    found = {}
+    for part in response.headers.get("server-timing", "").split(","):
+        name, _, rest = part.strip().partition(";dur=")
+        if name and rest:
+            found[name] = float(rest)
+    return found
 
 
 # --- the soak -----------------------------------------------------------------------------
@@ -418,6 +479,10 @@ def soak(
     base = ADMIN_DSN.rsplit("/", 1)[0]
     folder = Path(tempfile.mkdtemp(prefix="planner-soak-"))
     env = dict(os.environ)
+    # The processes cache their compiled modules, as an installed app does: without it, each
+    # restarted web process and worker compiled every module again (about 3 CPU-seconds more
+    # per restart on this 2-core machine, spent in the middle of the bookings).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(
         PLANNER_ENV="production",
         PLANNER_SECRET_KEY=secrets.token_urlsafe(48),
@@ -518,47 +583,89 @@ def soak(
         race_outcomes: list[str] = []
         refused: list[str] = []  # candidates of a time of their own who did not get it
         racer_tokens = {token for token, _ in race}
-        lock = threading.Lock()
         done = threading.Semaphore(0)
-
-        def candidate(pair: tuple[str, int]) -> None:
-            nonlocal http_5xx
-            visit = visit_booking_page(base_url, *pair)
-            status = _http_status(f"{base_url}/book/{pair[0]}/interview.ics")
-            with lock:
-                visits.append(visit)
-                if pair[0] in racer_tokens:
-                    race_outcomes.append(visit.outcome)
-                elif visit.outcome != "booked":
-                    refused.append(visit.notice or visit.outcome)
-                http_5xx += status >= 500
-            done.release()
 
         def chaos() -> None:
             """After a third of the visits: SIGKILL a web process and a worker, start them
             again; after two thirds: restart Redis."""
             for _ in range(max(1, len(distinct) // 3)):
                 done.acquire()
+            events.append(("kill", time.perf_counter()))
             web1.kill()
             worker1.kill()
             time.sleep(2)
             web1.start()
             worker1.start()
+            events.append(("restarted", time.perf_counter()))
             for _ in range(max(1, len(distinct) // 3)):
                 done.acquire()
+            events.append(("redis_stop", time.perf_counter()))
             redis_server.stop()
             time.sleep(1)
             redis_server.start()
+            events.append(("redis_up", time.perf_counter()))
 
+        events: list[tuple[str, float]] = [("start", time.perf_counter())]
         chaos_thread = threading.Thread(target=chaos, name="soak-chaos", daemon=True)
         chaos_thread.start()
-        workers = concurrency or len(distinct) + len(race)
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            # The racers go in the middle of the crowd, all at once.
-            half = len(distinct) // 2
-            order = distinct[:half] + race + distinct[half:]
-            list(pool.map(candidate, order))
+        # The racers go in the middle of the crowd, all at once.
+        half = len(distinct) // 2
+        order = distinct[:half] + race + distinct[half:]
+
+        async def crowd() -> None:
+            import ssl
+
+            import httpx
+
+            limit = asyncio.Semaphore(concurrency or len(order))
+            headers = {"Origin": base_url, "Accept-Language": "en"}
+            # One client (one kept-alive connection) per candidate, as each has their own
+            # browser; they share one TLS context, the only costly part of making a client
+            # (one pool for all would cost more: httpcore scans every pooled connection on
+            # each request, and 210 of them made the bench itself the bottleneck).
+            tls = ssl.create_default_context()
+
+            async def candidate(pair: tuple[str, int]) -> None:
+                nonlocal http_5xx
+                async with (
+                    limit,
+                    httpx.AsyncClient(
+                        base_url=base_url, timeout=60, headers=headers, verify=tls
+                    ) as client,
+                ):
+                    visit = await visit_booking_page_async(client, *pair)
+                    try:
+                        status = (await client.get(f"/book/{pair[0]}/interview.ics")).status_code
+                    except httpx.HTTPError:
+                        status = 0
+                visits.append(visit)
+                if pair[0] in racer_tokens:
+                    race_outcomes.append(visit.outcome)
+                elif visit.outcome != "booked":
+                    refused.append(visit.notice or visit.outcome)
+                http_5xx += status >= 500
+                done.release()
+
+            await asyncio.gather(*(candidate(pair) for pair in order))
+
+        asyncio.run(crowd())
         chaos_thread.join(120)
+        events.append(("visits_done", time.perf_counter()))
+        if details := os.environ.get("PLANNER_SOAK_DETAILS"):
+            import json
+
+            zero = events[0][1]
+            Path(details).write_text(
+                json.dumps(
+                    {
+                        "events": [(name, round(at - zero, 3)) for name, at in events],
+                        "visits": [
+                            {**v.__dict__, "book_at": v.book_at and round(v.book_at - zero, 3)}
+                            for v in visits
+                        ],
+                    }
+                )
+            )
         web_rss = max(child.rss_mb() for child in children[:2])
         left = _drain(engine, timeout=180)
 
@@ -659,3 +766,7 @@ def soak(
             else:
                 os.environ[key] = value
         get_settings.cache_clear()
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["proxy"]:
+    asyncio.run(_proxy_main(int(sys.argv[2]), [int(port) for port in sys.argv[3:]]))

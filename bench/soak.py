@@ -9,6 +9,7 @@ suite runs a short form."""
 import asyncio
 import contextlib
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -22,7 +23,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -105,14 +106,15 @@ class Proxy:
     (`python -m bench.soak proxy PORT BACKEND...`), as a real load balancer would, so that
     it shares no interpreter lock with the simulated candidates."""
 
-    def __init__(self, backends: list[int]) -> None:
+    def __init__(self, backends: list[int], record: Path) -> None:
         self.port = _free_port()
         self.backends = backends
+        self.record = record
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
         self.process = subprocess.Popen(  # noqa: S603 - this module, as a proxy
-            [sys.executable, "-m", "bench.soak", "proxy", str(self.port),
+            [sys.executable, "-m", "bench.soak", "proxy", str(self.record), str(self.port),
              *map(str, self.backends)],
             cwd=ROOT, start_new_session=True,
         )  # fmt: skip
@@ -124,12 +126,27 @@ class Proxy:
             self.process.wait(10)
 
 
-async def _proxy_main(port: int, backends: list[int]) -> None:
+async def _proxy_main(port: int, backends: list[int], record: str = "") -> None:
+    """The proxy's loop. With `record`, one line per request is appended to that file: the
+    request line's start and the milliseconds from its first byte passing through to the
+    answer's first byte coming back (what the server and the network took, without the
+    client's own delays)."""
     turn = 0
+    sink_file = open(record, "a", buffering=1) if record else None  # noqa: SIM115, PTH123
+    loop = asyncio.get_running_loop()
 
-    async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+    async def pipe(
+        source: asyncio.StreamReader, sink: asyncio.StreamWriter, exchange: dict, upward: bool
+    ) -> None:
         try:
             while data := await source.read(65536):
+                if sink_file is not None:
+                    if upward and exchange.get("at") is None:
+                        exchange["at"] = loop.time()
+                        exchange["head"] = data[:80].split(b"\r\n", 1)[0].decode("latin-1")
+                    elif not upward and exchange.get("at") is not None:
+                        took = (loop.time() - exchange.pop("at")) * 1000
+                        sink_file.write(f"{took:.1f} {exchange['head']}\n")
                 sink.write(data)
                 await sink.drain()
         except (OSError, asyncio.IncompleteReadError):
@@ -151,7 +168,10 @@ async def _proxy_main(port: int, backends: list[int]) -> None:
             writer.close()
             return
         up_reader, up_writer = upstream
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        exchange: dict = {}
+        await asyncio.gather(
+            pipe(reader, up_writer, exchange, True), pipe(up_reader, writer, exchange, False)
+        )
 
     server = await asyncio.start_server(serve, "127.0.0.1", port, backlog=1024)
     async with server:
@@ -265,7 +285,7 @@ def visit_booking_page(
                 if page.status_code != 200:
                     raise RuntimeError(f"page answered {page.status_code}")
                 visit.load_ms = (time.perf_counter() - started) * 1000
-                visit.load_server = _server_timing(page)
+                visit.load_server = _server_timing(page.headers)
                 if "?view=cancel" in page.text:  # booked on an earlier try; the answer was lost
                     visit.outcome = "booked"
                     return visit
@@ -273,7 +293,7 @@ def visit_booking_page(
                 answer = client.post(f"{path}/book", data={"slot": str(slot_id)})
                 visit.book_ms = (time.perf_counter() - booking_started) * 1000
                 visit.book_at = booking_started
-                visit.book_server = _server_timing(answer)
+                visit.book_server = _server_timing(answer.headers)
                 if answer.status_code != 303:
                     raise RuntimeError(f"booking answered {answer.status_code}")
                 done = parse_qs(urlsplit(answer.headers["location"]).query).get("done", [""])[0]
@@ -291,34 +311,107 @@ def visit_booking_page(
     return visit
 
 
+class Browser:
+    """One candidate's connection to the app, kept alive between requests as a browser does:
+    plain HTTP/1.1 over asyncio streams. A fraction of httpx's cost per request: with 210 of
+    them in one process, httpx's own work made the soak's client lag (its p95 for a booking
+    was 1.1 s above what the proxy in front of the app saw)."""
+
+    def __init__(self, base_url: str) -> None:
+        parts = urlsplit(base_url)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.origin = base_url
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(
+        self, method: str, path: str, form: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        """(status, headers with lower-case names, body); raises on a broken connection."""
+        from urllib.parse import urlencode
+
+        body = urlencode(form).encode() if form is not None else b""
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            f"Origin: {self.origin}\r\nAccept-Language: en\r\nContent-Length: {len(body)}\r\n"
+            + ("Content-Type: application/x-www-form-urlencoded\r\n" if form is not None else "")
+            + "\r\n"
+        )
+        if self.writer is None or self.reader is None or self.reader.at_eof():
+            await self.close()
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        reader, writer = self.reader, self.writer
+        try:
+            writer.write(head.encode("latin-1") + body)
+            await writer.drain()
+            status_line = await reader.readline()
+            if not status_line:
+                raise ConnectionError("server disconnected without sending a response")
+            status = int(status_line.split()[1])
+            headers: dict[str, str] = {}
+            while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
+                name, _, value = line.decode("latin-1").partition(":")
+                headers[name.strip().lower()] = value.strip()
+            if headers.get("transfer-encoding", "").lower() == "chunked":
+                chunks = []
+                while size := int((await reader.readline()).split(b";")[0], 16):
+                    chunks.append(await reader.readexactly(size))
+                    await reader.readline()
+                await reader.readline()
+                content = b"".join(chunks)
+            else:
+                content = await reader.readexactly(int(headers.get("content-length") or 0))
+        except BaseException:
+            await self.close()
+            raise
+        if headers.get("connection", "").lower() == "close":
+            await self.close()
+        return status, headers, content
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            with contextlib.suppress(OSError, asyncio.CancelledError):
+                await self.writer.wait_closed()
+        self.reader = self.writer = None
+
+
 async def visit_booking_page_async(
-    client, link_token: str, slot_id: int, tries: int = TRIES
-) -> Visit:  # type: ignore[no-untyped-def]
-    """visit_booking_page for the soak's many candidates at once, each on a client of their
-    own (its connection kept alive between the requests, as a browser does). Each figure is
-    the time from sending the request to having the whole answer, as a person feels it."""
+    browser: Browser,
+    link_token: str,
+    slot_id: int,
+    tries: int = TRIES,
+    timeout: float = 60,
+    answered: Callable[[], None] = lambda: None,
+) -> Visit:
+    """visit_booking_page for the soak's many candidates at once, each with a Browser of
+    their own. Each figure is the time from sending the request to having the whole answer,
+    as a person feels it. `answered()` is called once the booking has its answer."""
     visit = Visit()
     path = f"/book/{link_token}"
     for attempt in range(tries):
         visit.tries = attempt + 1
         try:
             started = time.perf_counter()
-            page = await client.get(path)
-            if page.status_code != 200:
-                raise RuntimeError(f"page answered {page.status_code}")
+            status, headers, body = await asyncio.wait_for(browser.request("GET", path), timeout)
+            if status != 200:
+                raise RuntimeError(f"page answered {status}")
             visit.load_ms = (time.perf_counter() - started) * 1000
-            visit.load_server = _server_timing(page)
-            if "?view=cancel" in page.text:  # booked on an earlier try; the answer was lost
+            visit.load_server = _server_timing(headers)
+            if b"?view=cancel" in body:  # booked on an earlier try; the answer was lost
                 visit.outcome = "booked"
                 return visit
             booking_started = time.perf_counter()
-            answer = await client.post(f"{path}/book", data={"slot": str(slot_id)})
+            status, headers, _ = await asyncio.wait_for(
+                browser.request("POST", f"{path}/book", {"slot": str(slot_id)}), timeout
+            )
             visit.book_ms = (time.perf_counter() - booking_started) * 1000
             visit.book_at = booking_started
-            visit.book_server = _server_timing(answer)
-            if answer.status_code != 303:
-                raise RuntimeError(f"booking answered {answer.status_code}")
-            done = parse_qs(urlsplit(answer.headers["location"]).query).get("done", [""])[0]
+            visit.book_server = _server_timing(headers)
+            answered()
+            if status != 303:
+                raise RuntimeError(f"booking answered {status}")
+            done = parse_qs(urlsplit(headers["location"]).query).get("done", [""])[0]
             visit.notice = done
             if done in ("booked", "already_booked"):
                 visit.outcome = "booked"
@@ -333,10 +426,10 @@ async def visit_booking_page_async(
     return visit
 
 
-def _server_timing(response) -> dict:  # type: ignore[no-untyped-def]
+def _server_timing(headers) -> dict:  # type: ignore[no-untyped-def]
     """The Server-Timing header's durations (ms) by name."""
     found = {}
-    for part in response.headers.get("server-timing", "").split(","):
+    for part in headers.get("server-timing", "").split(","):
         name, _, rest = part.strip().partition(";dur=")
         if name and rest:
             found[name] = float(rest)
@@ -548,7 +641,7 @@ def soak(
         mail.start()
         env.update(PLANNER_REDIS_URL=redis_server.url, PLANNER_SMTP_PORT=str(mail.port))
         web_ports = [_free_port(), _free_port()]
-        proxy = Proxy(web_ports)
+        proxy = Proxy(web_ports, folder / "proxy.log")
         env["PLANNER_PUBLIC_URL"] = f"http://127.0.0.1:{proxy.port}"
         reflex = str(Path(sys.executable).parent / "reflex")
         for n, port in enumerate(web_ports, 1):
@@ -586,8 +679,9 @@ def soak(
         done = threading.Semaphore(0)
 
         def chaos() -> None:
-            """After a third of the visits: SIGKILL a web process and a worker, start them
-            again; after two thirds: restart Redis."""
+            """Once a third of the bookings are answered (the others being made or on their
+            way): SIGKILL a web process and a worker, start them again; after two thirds:
+            restart Redis."""
             for _ in range(max(1, len(distinct) // 3)):
                 done.acquire()
             events.append(("kill", time.perf_counter()))
@@ -613,43 +707,36 @@ def soak(
         order = distinct[:half] + race + distinct[half:]
 
         async def crowd() -> None:
-            import ssl
-
-            import httpx
-
             limit = asyncio.Semaphore(concurrency or len(order))
-            headers = {"Origin": base_url, "Accept-Language": "en"}
-            # One client (one kept-alive connection) per candidate, as each has their own
-            # browser; they share one TLS context, the only costly part of making a client
-            # (one pool for all would cost more: httpcore scans every pooled connection on
-            # each request, and 210 of them made the bench itself the bottleneck).
-            tls = ssl.create_default_context()
 
             async def candidate(pair: tuple[str, int]) -> None:
                 nonlocal http_5xx
-                async with (
-                    limit,
-                    httpx.AsyncClient(
-                        base_url=base_url, timeout=60, headers=headers, verify=tls
-                    ) as client,
-                ):
-                    visit = await visit_booking_page_async(client, *pair)
+                browser = Browser(base_url)
+                async with limit:
+                    visit = await visit_booking_page_async(browser, *pair, answered=done.release)
                     try:
-                        status = (await client.get(f"/book/{pair[0]}/interview.ics")).status_code
-                    except httpx.HTTPError:
+                        status, _, _ = await asyncio.wait_for(
+                            browser.request("GET", f"/book/{pair[0]}/interview.ics"), 60
+                        )
+                    except (OSError, ValueError, TimeoutError, asyncio.IncompleteReadError):
                         status = 0
+                    await browser.close()
                 visits.append(visit)
                 if pair[0] in racer_tokens:
                     race_outcomes.append(visit.outcome)
                 elif visit.outcome != "booked":
                     refused.append(visit.notice or visit.outcome)
                 http_5xx += status >= 500
-                done.release()
 
             await asyncio.gather(*(candidate(pair) for pair in order))
 
         asyncio.run(crowd())
         chaos_thread.join(120)
+        proxy_book_ms = [
+            float(line.split(" ", 1)[0])
+            for line in (folder / "proxy.log").read_text().splitlines()
+            if line.split(" ")[1:2] == ["POST"] and line.split(" ")[2].endswith("/book")
+        ]
         events.append(("visits_done", time.perf_counter()))
         if details := os.environ.get("PLANNER_SOAK_DETAILS"):
             import json
@@ -714,6 +801,14 @@ def soak(
             )
         engine.dispose()
         received = Counter(mail.received)
+        # What the workers measured: the longest time between an SMTP server's "250" and the
+        # done mark's commit, and how many mails were sent again after a worker died mid-send.
+        windows, resent = [], 0
+        for log_file in folder.glob("worker*.log"):
+            for line in log_file.read_text(errors="replace").splitlines():
+                if found := re.search(r"(\d+) sent again after a crash.*window ([\d.]+) ms", line):
+                    resent += int(found.group(1))
+                    windows.append(float(found.group(2)))
         uids = _calendar_uids(calendar_url)
         booked = [v for v in visits if v.outcome == "booked"]
         return {
@@ -731,6 +826,8 @@ def soak(
             # A worker killed between the SMTP server's "250" and its done mark sends the
             # same bytes again: receivers drop it by Message-ID (at-least-once delivery).
             "duplicate_mails": sum(count - 1 for count in received.values() if count > 1),
+            "mails_resent_after_kill": resent,
+            "mail_window_ms_max": max(windows, default=None),
             "distinct_mails_received": sum(1 for m in set(sent) if m in received),
             "calendar_events": len(uids),
             "lost_events": pending_links + sum(1 for key in links if key not in uids),
@@ -740,6 +837,13 @@ def soak(
             "http_5xx": http_5xx,
             "p95_load_ms": _percentile([v.load_ms for v in visits if v.load_ms], 0.95),
             "p95_book_ms": _percentile([v.book_ms for v in visits if v.book_ms], 0.95),
+            # The same bookings as the proxy saw them (request's first byte in, answer's first
+            # byte out: server and network) and as the app's handler timed them
+            # (Server-Timing total): the differences are the client's and the server's queues.
+            "p95_book_proxy_ms": _percentile(proxy_book_ms, 0.95),
+            "p95_book_handler_ms": _percentile(
+                [v.book_server["total"] for v in visits if "total" in v.book_server], 0.95
+            ),
             "p50_book_ms": round(statistics.median([v.book_ms for v in visits if v.book_ms]), 1)
             if any(v.book_ms for v in visits)
             else None,
@@ -769,4 +873,4 @@ def soak(
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["proxy"]:
-    asyncio.run(_proxy_main(int(sys.argv[2]), [int(port) for port in sys.argv[3:]]))
+    asyncio.run(_proxy_main(int(sys.argv[3]), [int(port) for port in sys.argv[4:]], sys.argv[2]))

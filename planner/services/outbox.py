@@ -7,11 +7,14 @@ next attempt pushed past a lease, its attempt counted) and committed. Then, per 
    still holds the claim (a worker whose lease ran out, e.g. on a stalled machine, finds the
    row claimed again by another worker and leaves it: it is never sent by both);
 2. the message is handed to the SMTP server;
-3. right after the server's "250", the row is marked done in one statement on a database
-   connection taken before the send (no pool checkout, no statement building in between).
+3. right after the server's "250", the row is marked done: on PostgreSQL the done mark was
+   written before the send in a transaction left open (the row locked) and only its COMMIT
+   is sent now, not waiting for the disk; on SQLite one local UPDATE and COMMIT follow.
 
-Only a worker dying between 2's "250" and 3's commit (the *window*, a database round trip:
-`DeliveryReport.window_ms`) leaves a mail delivered but not marked. Once the lease has passed
+Only a worker dying between 2's "250" and 3's commit (the *window*: one COMMIT round trip on
+PostgreSQL, measured as `DeliveryReport.window_ms`) leaves a mail delivered but not marked;
+a worker dying before the "250" leaves the open transaction to be rolled back by the
+database. Once the lease has passed
 another worker sends it again: the row says its last attempt started and may have been
 accepted (logged), and the resent message is byte-for-byte the same, with the same
 Message-ID, so receivers drop the copy (RFC 5322 3.6.4; Gmail does). A row marked done is
@@ -212,8 +215,15 @@ def deliver_due_mail(
                 log.info("mail %s is no longer this worker's to send (claimed again)", row.id)
                 continue
             done = _done(row, now=now, error=None)
-            # The done mark's connection is taken (and checked) before the send.
             with session.get_bind().connect() as marker:
+                prepared = marker.dialect.name == "postgresql"
+                if prepared:
+                    # PostgreSQL: the done mark is written (the row locked, so no other
+                    # worker claims it) before the send, and only committed after the
+                    # "250"; without waiting for the disk (a database crash within a second
+                    # could lose the mark: the mail would be sent again, identically).
+                    marker.exec_driver_sql("SET LOCAL synchronous_commit TO off")
+                    marker.execute(done)
                 try:
                     transport.send(
                         envelope_from=str(row.payload["envelope_from"]),
@@ -221,6 +231,7 @@ def deliver_due_mail(
                         message=raw.encode("ascii"),
                     )
                 except MailDeliveryError as exc:
+                    marker.rollback()
                     marker.close()
                     if exc.retryable and row.attempts < MAX_ATTEMPTS:
                         at = now + retry_delay(row.attempts, random=random)
@@ -235,7 +246,10 @@ def deliver_due_mail(
                         given_up += 1
                     continue
                 accepted = time.perf_counter()
-                marker.execute(done)
+                if not prepared:
+                    # SQLite: one local statement (a write transaction held across the
+                    # send would stop every other writer for as long as the server takes).
+                    marker.execute(done)
                 marker.commit()
                 window = max(window, (time.perf_counter() - accepted) * 1000)
             activity.info("Mail sent: %s (outbox %s)", row.payload.get("template", "mail"), row.id)

@@ -19,6 +19,7 @@ import httpx
 USERS = 1000
 PROVIDER_DELAY = 0.1
 EVENT_SAMPLES = 20
+KEEP_ALIVE_SECONDS = 75
 
 
 def _free_port() -> int:
@@ -67,7 +68,10 @@ class _FakeGoogle:
         self.process = subprocess.Popen(  # noqa: S603 - uvicorn serving this module's app
             [sys.executable, "-m", "uvicorn", "bench.sync:_google_app", "--factory",
              "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
-             "--backlog", "4096", "--no-access-log"],
+             "--backlog", "4096", "--no-access-log",
+             # Longer than httpx's 5 s keepalive_expiry, as real providers keep idle
+             # connections: uvicorn's default 5 s closed connections as they were reused.
+             "--timeout-keep-alive", str(KEEP_ALIVE_SECONDS)],
             cwd=Path(__file__).resolve().parent.parent,
         )  # fmt: skip
         url = f"http://127.0.0.1:{self.port}"

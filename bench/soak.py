@@ -699,6 +699,7 @@ def soak(
             redis_server.start()
             events.append(("redis_up", time.perf_counter()))
 
+        load_before = os.getloadavg()[0]
         events: list[tuple[str, float]] = [("start", time.perf_counter())]
         chaos_thread = threading.Thread(target=chaos, name="soak-chaos", daemon=True)
         chaos_thread.start()
@@ -848,6 +849,9 @@ def soak(
             if any(v.book_ms for v in visits)
             else None,
             "web_rss_mb": round(web_rss, 1),
+            # The machine's 1-minute load average as the crowd arrived and once the outbox
+            # drained (the figures above depend on it: the machine has 2 cores).
+            "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
             "refused": Counter(refused).most_common(5),
             "errors": Counter(e.split(":")[0] for v in visits for e in v.errors).most_common(5),
         }

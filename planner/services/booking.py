@@ -170,13 +170,12 @@ def _meeting_url(session: Session, booking_id: int) -> str:
 
 def _open_slots(session: Session, interview: Interview, now: datetime) -> list[OfferedSlot]:
     """Offered, future slots with at least one free seat."""
-    taken = dict(
-        session.exec(
-            select(Booking.slot_id, func.count())
-            .join(OfferedSlot, OfferedSlot.id == Booking.slot_id)  # type: ignore[arg-type]
-            .where(OfferedSlot.interview_id == interview.id, Booking.status == "active")
-            .group_by(Booking.slot_id)
-        ).all()
+    booked = (
+        select(func.count())
+        .select_from(Booking)
+        .where(Booking.slot_id == OfferedSlot.id, Booking.status == BookingStatus.ACTIVE.value)
+        .correlate(OfferedSlot)
+        .scalar_subquery()
     )
     slots = session.exec(
         select(OfferedSlot)
@@ -184,13 +183,14 @@ def _open_slots(session: Session, interview: Interview, now: datetime) -> list[O
             OfferedSlot.interview_id == interview.id,
             OfferedSlot.status == SlotStatus.OFFERED.value,
             OfferedSlot.start_at > now,
+            booked < interview.capacity,
         )
         .order_by(OfferedSlot.start_at)  # type: ignore[arg-type]
     ).all()
     assert interview.id is not None
     # A time a participant has become busy at since it was offered is not shown (booking
     # would refuse it anyway); Planner's own events for this interview do not count.
-    seats_left = [slot for slot in slots if taken.get(slot.id, 0) < interview.capacity]
+    seats_left = list(slots)
     busy = _busy_slot_ids(session, interview.id, seats_left)
     return [slot for slot in seats_left if slot.id not in busy]
 
@@ -739,10 +739,19 @@ def expire_invitations(*, session: Session, now: datetime) -> int:
     return len(rows)
 
 
+_ACTIVE_BY_TOKEN = (
+    select(Booking.id)
+    .join(CandidateInvitation, CandidateInvitation.id == Booking.invitation_id)  # type: ignore[arg-type]
+    .where(
+        CandidateInvitation.token_hash == bindparam("token_hash"),
+        Booking.status == BookingStatus.ACTIVE.value,
+    )
+    .limit(1)
+)
+
+
 def active_booking_id(*, session: Session, token: str) -> int | None:
     """The candidate's current booking, for the confirmation page's calendar links."""
-    invitation = _invitation(session, token)
-    if invitation is None or invitation.id is None:
+    if not token or len(token) > 200:
         return None
-    found = _active_booking(session, invitation.id)
-    return found.id if found else None
+    return session.execute(_ACTIVE_BY_TOKEN, {"token_hash": hash_token(token)}).scalar()

@@ -12,11 +12,11 @@ next attempt pushed past a lease, its attempt counted) and committed. Then, per 
    is sent now, not waiting for the disk; on SQLite one local UPDATE and COMMIT follow.
 
 Only a worker dying between 2's "250" and 3's commit (the *window*: one COMMIT round trip on
-PostgreSQL, measured as `DeliveryReport.window_ms`) leaves a mail delivered but not marked;
-a worker dying before the "250" leaves the open transaction to be rolled back by the
-database. Once the lease has passed
-another worker sends it again: the row says its last attempt started and may have been
-accepted (logged), and the resent message is byte-for-byte the same, with the same
+PostgreSQL, measured as `DeliveryReport.window_ms`) leaves a mail delivered but not marked (a
+worker dying earlier leaves its open transaction to be rolled back, the mail not accepted).
+What can be known about such a row afterwards: its last attempt started and has no outcome,
+so the server may or may not have accepted it. Once the lease has passed another worker sends
+it again, logged as such (`DeliveryReport.resent`), byte-for-byte the same with the same
 Message-ID, so receivers drop the copy (RFC 5322 3.6.4; Gmail does). A row marked done is
 never claimed again, and its rendered message (which holds the candidate's link) is then
 dropped from the payload.
@@ -55,9 +55,9 @@ SENDING = "sending_since"
 
 @dataclass(frozen=True)
 class DeliveryReport:
-    """What one delivery run did. `window_ms`: the longest time (ms) between a server's
-    "250" reaching this worker and the done mark's commit returning, the only time in which
-    a dying worker leaves a delivered mail to be sent again. `resent`: mails whose previous
+    """What one delivery run did. `window_ms`: the longest time (ms) from the send returning
+    (the server's "250" read) to the done mark's commit returning, the only time in which a
+    dying worker leaves a delivered mail to be sent again. `resent`: mails whose previous
     attempt may have been accepted (its worker died mid-send), sent again with the same
     Message-ID."""
 
@@ -200,20 +200,22 @@ def deliver_due_mail(
                 _mark_done(session, row, now=now, error="gave up: no rendered message")
                 given_up += 1
                 continue
-            # Ends the read transaction too: on SQLite a read transaction held across the
-            # send could not be upgraded to write afterwards ("database is locked").
             moment = now + timedelta(seconds=time.monotonic() - started_at)
-            if SENDING in row.payload:
+            previous = row.payload.get(SENDING)  # before this attempt is recorded
+            # Its commit also ends the read transaction before talking to the server: on
+            # SQLite a read transaction held across the send could not be upgraded to write
+            # afterwards ("database is locked").
+            if not _start_attempt(session, row, now=moment, lease=lease):
+                log.info("mail %s is no longer this worker's to send (claimed again)", row.id)
+                continue
+            if previous is not None:
                 log.warning(
                     "mail %s: its previous attempt (%s) stopped mid-send and may have been "
                     "delivered; sending the identical message (same Message-ID) again",
                     row.id,
-                    row.payload[SENDING],
+                    previous,
                 )
                 resent += 1
-            if not _start_attempt(session, row, now=moment, lease=lease):
-                log.info("mail %s is no longer this worker's to send (claimed again)", row.id)
-                continue
             done = _done(row, now=now, error=None)
             with session.get_bind().connect() as marker:
                 prepared = marker.dialect.name == "postgresql"

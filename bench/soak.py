@@ -9,6 +9,7 @@ suite runs a short form."""
 import asyncio
 import contextlib
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -22,8 +23,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -102,57 +102,80 @@ def _port_open(port: int) -> bool:
 
 class Proxy:
     """One port in front of the web processes (TCP, so websockets pass): each new
-    connection goes to the next backend that accepts it."""
+    connection goes to the next backend that accepts it. Runs in a process of its own
+    (`python -m bench.soak proxy PORT BACKEND...`), as a real load balancer would, so that
+    it shares no interpreter lock with the simulated candidates."""
 
-    def __init__(self, backends: list[int]) -> None:
+    def __init__(self, backends: list[int], record: Path) -> None:
         self.port = _free_port()
         self.backends = backends
-        self._next = 0
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._run, name="soak-proxy", daemon=True)
-        self._started = threading.Event()
+        self.record = record
+        self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self._thread.start()
-        self._started.wait(10)
+        self.process = subprocess.Popen(  # noqa: S603 - this module, as a proxy
+            [sys.executable, "-m", "bench.soak", "proxy", str(self.record), str(self.port),
+             *map(str, self.backends)],
+            cwd=ROOT, start_new_session=True,
+        )  # fmt: skip
+        _wait(lambda: _port_open(self.port), 30, "the proxy")
 
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        server = self._loop.run_until_complete(
-            asyncio.start_server(self._serve, "127.0.0.1", self.port, backlog=1024)
-        )
-        self._started.set()
-        self._loop.run_forever()
-        server.close()
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        upstream = None
-        for _ in range(len(self.backends)):
-            port = self.backends[self._next % len(self.backends)]
-            self._next += 1
+
+async def _proxy_main(port: int, backends: list[int], record: str = "") -> None:
+    """The proxy's loop. With `record`, one line per request is appended to that file: the
+    request line's start and the milliseconds from its first byte passing through to the
+    answer's first byte coming back (what the server and the network took, without the
+    client's own delays)."""
+    turn = 0
+    sink_file = open(record, "a", buffering=1) if record else None  # noqa: SIM115, PTH123
+    loop = asyncio.get_running_loop()
+
+    async def pipe(
+        source: asyncio.StreamReader, sink: asyncio.StreamWriter, exchange: dict, upward: bool
+    ) -> None:
+        try:
+            while data := await source.read(65536):
+                if sink_file is not None:
+                    if upward and exchange.get("at") is None:
+                        exchange["at"] = loop.time()
+                        exchange["head"] = data[:80].split(b"\r\n", 1)[0].decode("latin-1")
+                    elif not upward and exchange.get("at") is not None:
+                        took = (loop.time() - exchange.pop("at")) * 1000
+                        sink_file.write(f"{took:.1f} {exchange['head']}\n")
+                sink.write(data)
+                await sink.drain()
+        except (OSError, asyncio.IncompleteReadError):
+            pass
+        finally:
             with contextlib.suppress(OSError):
-                upstream = await asyncio.open_connection("127.0.0.1", port)
+                sink.close()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal turn
+        upstream = None
+        for _ in range(len(backends)):
+            backend = backends[turn % len(backends)]
+            turn += 1
+            with contextlib.suppress(OSError):
+                upstream = await asyncio.open_connection("127.0.0.1", backend)
                 break
         if upstream is None:
             writer.close()
             return
         up_reader, up_writer = upstream
+        exchange: dict = {}
+        await asyncio.gather(
+            pipe(reader, up_writer, exchange, True), pipe(up_reader, writer, exchange, False)
+        )
 
-        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
-            try:
-                while data := await source.read(65536):
-                    sink.write(data)
-                    await sink.drain()
-            except (OSError, asyncio.IncompleteReadError):
-                pass
-            finally:
-                with contextlib.suppress(OSError):
-                    sink.close()
-
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
-
-    def stop(self) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
+    server = await asyncio.start_server(serve, "127.0.0.1", port, backlog=1024)
+    async with server:
+        await server.serve_forever()
 
 
 @dataclass
@@ -235,6 +258,9 @@ class Visit:
     load_ms: float | None = None
     book_ms: float | None = None
     tries: int = 0
+    book_at: float | None = None
+    book_server: dict = field(default_factory=dict)
+    load_server: dict = field(default_factory=dict)
     notice: str = ""
     errors: list[str] = field(default_factory=list)
 
@@ -259,12 +285,15 @@ def visit_booking_page(
                 if page.status_code != 200:
                     raise RuntimeError(f"page answered {page.status_code}")
                 visit.load_ms = (time.perf_counter() - started) * 1000
+                visit.load_server = _server_timing(page.headers)
                 if "?view=cancel" in page.text:  # booked on an earlier try; the answer was lost
                     visit.outcome = "booked"
                     return visit
                 booking_started = time.perf_counter()
                 answer = client.post(f"{path}/book", data={"slot": str(slot_id)})
                 visit.book_ms = (time.perf_counter() - booking_started) * 1000
+                visit.book_at = booking_started
+                visit.book_server = _server_timing(answer.headers)
                 if answer.status_code != 303:
                     raise RuntimeError(f"booking answered {answer.status_code}")
                 done = parse_qs(urlsplit(answer.headers["location"]).query).get("done", [""])[0]
@@ -280,6 +309,131 @@ def visit_booking_page(
             visit.errors.append(f"{type(exc).__name__}: {exc}"[:200])
             time.sleep(min(2**attempt * 0.25, 4))
     return visit
+
+
+class Browser:
+    """One candidate's connection to the app, kept alive between requests as a browser does:
+    plain HTTP/1.1 over asyncio streams. A fraction of httpx's cost per request: with 210 of
+    them in one process, httpx's own work made the soak's client lag (its p95 for a booking
+    was 1.1 s above what the proxy in front of the app saw)."""
+
+    def __init__(self, base_url: str) -> None:
+        parts = urlsplit(base_url)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.origin = base_url
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(
+        self, method: str, path: str, form: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        """(status, headers with lower-case names, body); raises on a broken connection."""
+        from urllib.parse import urlencode
+
+        body = urlencode(form).encode() if form is not None else b""
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            f"Origin: {self.origin}\r\nAccept-Language: en\r\nContent-Length: {len(body)}\r\n"
+            + ("Content-Type: application/x-www-form-urlencoded\r\n" if form is not None else "")
+            + "\r\n"
+        )
+        if self.writer is None or self.reader is None or self.reader.at_eof():
+            await self.close()
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        reader, writer = self.reader, self.writer
+        try:
+            writer.write(head.encode("latin-1") + body)
+            await writer.drain()
+            status_line = await reader.readline()
+            if not status_line:
+                raise ConnectionError("server disconnected without sending a response")
+            status = int(status_line.split()[1])
+            headers: dict[str, str] = {}
+            while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
+                name, _, value = line.decode("latin-1").partition(":")
+                headers[name.strip().lower()] = value.strip()
+            if headers.get("transfer-encoding", "").lower() == "chunked":
+                chunks = []
+                while size := int((await reader.readline()).split(b";")[0], 16):
+                    chunks.append(await reader.readexactly(size))
+                    await reader.readline()
+                await reader.readline()
+                content = b"".join(chunks)
+            else:
+                content = await reader.readexactly(int(headers.get("content-length") or 0))
+        except BaseException:
+            await self.close()
+            raise
+        if headers.get("connection", "").lower() == "close":
+            await self.close()
+        return status, headers, content
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            with contextlib.suppress(OSError, asyncio.CancelledError):
+                await self.writer.wait_closed()
+        self.reader = self.writer = None
+
+
+async def visit_booking_page_async(
+    browser: Browser,
+    link_token: str,
+    slot_id: int,
+    tries: int = TRIES,
+    timeout: float = 60,
+    answered: Callable[[], None] = lambda: None,
+) -> Visit:
+    """visit_booking_page for the soak's many candidates at once, each with a Browser of
+    their own. Each figure is the time from sending the request to having the whole answer,
+    as a person feels it. `answered()` is called once the booking has its answer."""
+    visit = Visit()
+    path = f"/book/{link_token}"
+    for attempt in range(tries):
+        visit.tries = attempt + 1
+        try:
+            started = time.perf_counter()
+            status, headers, body = await asyncio.wait_for(browser.request("GET", path), timeout)
+            if status != 200:
+                raise RuntimeError(f"page answered {status}")
+            visit.load_ms = (time.perf_counter() - started) * 1000
+            visit.load_server = _server_timing(headers)
+            if b"?view=cancel" in body:  # booked on an earlier try; the answer was lost
+                visit.outcome = "booked"
+                return visit
+            booking_started = time.perf_counter()
+            status, headers, _ = await asyncio.wait_for(
+                browser.request("POST", f"{path}/book", {"slot": str(slot_id)}), timeout
+            )
+            visit.book_ms = (time.perf_counter() - booking_started) * 1000
+            visit.book_at = booking_started
+            visit.book_server = _server_timing(headers)
+            answered()
+            if status != 303:
+                raise RuntimeError(f"booking answered {status}")
+            done = parse_qs(urlsplit(headers["location"]).query).get("done", [""])[0]
+            visit.notice = done
+            if done in ("booked", "already_booked"):
+                visit.outcome = "booked"
+            elif done in ("taken", "unavailable"):
+                visit.outcome = "taken"
+            else:
+                raise RuntimeError(f"booking ended with {done!r}")
+            return visit
+        except Exception as exc:  # noqa: BLE001 - every failure is a retry, and counted
+            visit.errors.append(f"{type(exc).__name__}: {exc}"[:200])
+            await asyncio.sleep(min(2**attempt * 0.25, 4))
+    return visit
+
+
+def _server_timing(headers) -> dict:  # type: ignore[no-untyped-def]
+    """The Server-Timing header's durations (ms) by name."""
+    found = {}
+    for part in headers.get("server-timing", "").split(","):
+        name, _, rest = part.strip().partition(";dur=")
+        if name and rest:
+            found[name] = float(rest)
+    return found
 
 
 # --- the soak -----------------------------------------------------------------------------
@@ -418,6 +572,10 @@ def soak(
     base = ADMIN_DSN.rsplit("/", 1)[0]
     folder = Path(tempfile.mkdtemp(prefix="planner-soak-"))
     env = dict(os.environ)
+    # The processes cache their compiled modules, as an installed app does: without it, each
+    # restarted web process and worker compiled every module again (about 3 CPU-seconds more
+    # per restart on this 2-core machine, spent in the middle of the bookings).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(
         PLANNER_ENV="production",
         PLANNER_SECRET_KEY=secrets.token_urlsafe(48),
@@ -483,7 +641,7 @@ def soak(
         mail.start()
         env.update(PLANNER_REDIS_URL=redis_server.url, PLANNER_SMTP_PORT=str(mail.port))
         web_ports = [_free_port(), _free_port()]
-        proxy = Proxy(web_ports)
+        proxy = Proxy(web_ports, folder / "proxy.log")
         env["PLANNER_PUBLIC_URL"] = f"http://127.0.0.1:{proxy.port}"
         reflex = str(Path(sys.executable).parent / "reflex")
         for n, port in enumerate(web_ports, 1):
@@ -518,47 +676,84 @@ def soak(
         race_outcomes: list[str] = []
         refused: list[str] = []  # candidates of a time of their own who did not get it
         racer_tokens = {token for token, _ in race}
-        lock = threading.Lock()
         done = threading.Semaphore(0)
 
-        def candidate(pair: tuple[str, int]) -> None:
-            nonlocal http_5xx
-            visit = visit_booking_page(base_url, *pair)
-            status = _http_status(f"{base_url}/book/{pair[0]}/interview.ics")
-            with lock:
+        def chaos() -> None:
+            """Once a third of the bookings are answered (the others being made or on their
+            way): SIGKILL a web process and a worker, start them again; after two thirds:
+            restart Redis."""
+            for _ in range(max(1, len(distinct) // 3)):
+                done.acquire()
+            events.append(("kill", time.perf_counter()))
+            web1.kill()
+            worker1.kill()
+            time.sleep(2)
+            web1.start()
+            worker1.start()
+            events.append(("restarted", time.perf_counter()))
+            for _ in range(max(1, len(distinct) // 3)):
+                done.acquire()
+            events.append(("redis_stop", time.perf_counter()))
+            redis_server.stop()
+            time.sleep(1)
+            redis_server.start()
+            events.append(("redis_up", time.perf_counter()))
+
+        load_before = os.getloadavg()[0]
+        events: list[tuple[str, float]] = [("start", time.perf_counter())]
+        chaos_thread = threading.Thread(target=chaos, name="soak-chaos", daemon=True)
+        chaos_thread.start()
+        # The racers go in the middle of the crowd, all at once.
+        half = len(distinct) // 2
+        order = distinct[:half] + race + distinct[half:]
+
+        async def crowd() -> None:
+            limit = asyncio.Semaphore(concurrency or len(order))
+
+            async def candidate(pair: tuple[str, int]) -> None:
+                nonlocal http_5xx
+                browser = Browser(base_url)
+                async with limit:
+                    visit = await visit_booking_page_async(browser, *pair, answered=done.release)
+                    try:
+                        status, _, _ = await asyncio.wait_for(
+                            browser.request("GET", f"/book/{pair[0]}/interview.ics"), 60
+                        )
+                    except (OSError, ValueError, TimeoutError, asyncio.IncompleteReadError):
+                        status = 0
+                    await browser.close()
                 visits.append(visit)
                 if pair[0] in racer_tokens:
                     race_outcomes.append(visit.outcome)
                 elif visit.outcome != "booked":
                     refused.append(visit.notice or visit.outcome)
                 http_5xx += status >= 500
-            done.release()
 
-        def chaos() -> None:
-            """After a third of the visits: SIGKILL a web process and a worker, start them
-            again; after two thirds: restart Redis."""
-            for _ in range(max(1, len(distinct) // 3)):
-                done.acquire()
-            web1.kill()
-            worker1.kill()
-            time.sleep(2)
-            web1.start()
-            worker1.start()
-            for _ in range(max(1, len(distinct) // 3)):
-                done.acquire()
-            redis_server.stop()
-            time.sleep(1)
-            redis_server.start()
+            await asyncio.gather(*(candidate(pair) for pair in order))
 
-        chaos_thread = threading.Thread(target=chaos, name="soak-chaos", daemon=True)
-        chaos_thread.start()
-        workers = concurrency or len(distinct) + len(race)
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            # The racers go in the middle of the crowd, all at once.
-            half = len(distinct) // 2
-            order = distinct[:half] + race + distinct[half:]
-            list(pool.map(candidate, order))
+        asyncio.run(crowd())
         chaos_thread.join(120)
+        proxy_book_ms = [
+            float(line.split(" ", 1)[0])
+            for line in (folder / "proxy.log").read_text().splitlines()
+            if line.split(" ")[1:2] == ["POST"] and line.split(" ")[2].endswith("/book")
+        ]
+        events.append(("visits_done", time.perf_counter()))
+        if details := os.environ.get("PLANNER_SOAK_DETAILS"):
+            import json
+
+            zero = events[0][1]
+            Path(details).write_text(
+                json.dumps(
+                    {
+                        "events": [(name, round(at - zero, 3)) for name, at in events],
+                        "visits": [
+                            {**v.__dict__, "book_at": v.book_at and round(v.book_at - zero, 3)}
+                            for v in visits
+                        ],
+                    }
+                )
+            )
         web_rss = max(child.rss_mb() for child in children[:2])
         left = _drain(engine, timeout=180)
 
@@ -607,6 +802,14 @@ def soak(
             )
         engine.dispose()
         received = Counter(mail.received)
+        # What the workers measured: the longest time between an SMTP server's "250" and the
+        # done mark's commit, and how many mails were sent again after a worker died mid-send.
+        windows, resent = [], 0
+        for log_file in folder.glob("worker*.log"):
+            for line in log_file.read_text(errors="replace").splitlines():
+                if found := re.search(r"(\d+) sent again after a crash.*window ([\d.]+) ms", line):
+                    resent += int(found.group(1))
+                    windows.append(float(found.group(2)))
         uids = _calendar_uids(calendar_url)
         booked = [v for v in visits if v.outcome == "booked"]
         return {
@@ -624,6 +827,8 @@ def soak(
             # A worker killed between the SMTP server's "250" and its done mark sends the
             # same bytes again: receivers drop it by Message-ID (at-least-once delivery).
             "duplicate_mails": sum(count - 1 for count in received.values() if count > 1),
+            "mails_resent_after_kill": resent,
+            "mail_window_ms_max": max(windows, default=None),
             "distinct_mails_received": sum(1 for m in set(sent) if m in received),
             "calendar_events": len(uids),
             "lost_events": pending_links + sum(1 for key in links if key not in uids),
@@ -633,10 +838,20 @@ def soak(
             "http_5xx": http_5xx,
             "p95_load_ms": _percentile([v.load_ms for v in visits if v.load_ms], 0.95),
             "p95_book_ms": _percentile([v.book_ms for v in visits if v.book_ms], 0.95),
+            # The same bookings as the proxy saw them (request's first byte in, answer's first
+            # byte out: server and network) and as the app's handler timed them
+            # (Server-Timing total): the differences are the client's and the server's queues.
+            "p95_book_proxy_ms": _percentile(proxy_book_ms, 0.95),
+            "p95_book_handler_ms": _percentile(
+                [v.book_server["total"] for v in visits if "total" in v.book_server], 0.95
+            ),
             "p50_book_ms": round(statistics.median([v.book_ms for v in visits if v.book_ms]), 1)
             if any(v.book_ms for v in visits)
             else None,
             "web_rss_mb": round(web_rss, 1),
+            # The machine's 1-minute load average as the crowd arrived and once the outbox
+            # drained (the figures above depend on it: the machine has 2 cores).
+            "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
             "refused": Counter(refused).most_common(5),
             "errors": Counter(e.split(":")[0] for v in visits for e in v.errors).most_common(5),
         }
@@ -659,3 +874,7 @@ def soak(
             else:
                 os.environ[key] = value
         get_settings.cache_clear()
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["proxy"]:
+    asyncio.run(_proxy_main(int(sys.argv[3]), [int(port) for port in sys.argv[4:]], sys.argv[2]))

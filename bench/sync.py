@@ -19,6 +19,7 @@ import httpx
 USERS = 1000
 PROVIDER_DELAY = 0.1
 EVENT_SAMPLES = 20
+KEEP_ALIVE_SECONDS = 75
 
 
 def _free_port() -> int:
@@ -67,7 +68,10 @@ class _FakeGoogle:
         self.process = subprocess.Popen(  # noqa: S603 - uvicorn serving this module's app
             [sys.executable, "-m", "uvicorn", "bench.sync:_google_app", "--factory",
              "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
-             "--backlog", "4096", "--no-access-log"],
+             "--backlog", "4096", "--no-access-log",
+             # Longer than httpx's 5 s keepalive_expiry, as real providers keep idle
+             # connections: uvicorn's default 5 s closed connections as they were reused.
+             "--timeout-keep-alive", str(KEEP_ALIVE_SECONDS)],
             cwd=Path(__file__).resolve().parent.parent,
         )  # fmt: skip
         url = f"http://127.0.0.1:{self.port}"
@@ -225,22 +229,30 @@ def _event_setup(settings, radicale_url: str):  # type: ignore[no-untyped-def]
         return cal_url, [(tokens[c.id], slot) for c, slot in zip(candidates, slots, strict=True)]
 
 
-def _book(token: str, slot_id: int) -> str:
-    from sqlmodel import select
-
+def _book(token: str, slot_id: int) -> int:
     from planner.db import session_scope
-    from planner.models import ProviderEventLink
     from planner.services import booking
 
     with session_scope() as session:
         result = booking.book(session=session, token=token, slot_id=slot_id,
                               now=datetime.now(UTC))  # fmt: skip
         assert result.outcome == booking.Outcome.BOOKED, result.outcome
+        assert result.booking_id is not None
+        return result.booking_id
+
+
+def _event_key(booking_id: int) -> str | None:
+    """The booking's calendar event key, once the worker expanded the booking (a booking
+    records one outbox row; the calendar job turns it into calendar rows)."""
+    from sqlmodel import select
+
+    from planner.db import session_scope
+    from planner.models import ProviderEventLink
+
+    with session_scope() as session:
         return session.exec(
-            select(ProviderEventLink.event_key).where(
-                ProviderEventLink.booking_id == result.booking_id
-            )
-        ).one()
+            select(ProviderEventLink.event_key).where(ProviderEventLink.booking_id == booking_id)
+        ).first()
 
 
 async def _event_latencies(settings, cal_url: str, bookings) -> list[float]:  # type: ignore[no-untyped-def]
@@ -261,7 +273,11 @@ async def _event_latencies(settings, cal_url: str, bookings) -> list[float]:  # 
         async with httpx.AsyncClient(timeout=10) as http:
             for token, slot_id in bookings:
                 started = time.perf_counter()
-                key = await asyncio.to_thread(_book, token, slot_id)
+                booking_id = await asyncio.to_thread(_book, token, slot_id)
+                while (key := await asyncio.to_thread(_event_key, booking_id)) is None:
+                    if time.perf_counter() - started > 60:
+                        raise RuntimeError("the booking was not expanded within 60 s")
+                    await asyncio.sleep(0.02)
                 while (
                     await http.get(f"{cal_url}{key}.ics", auth=("panel", "x"))
                 ).status_code != 200:

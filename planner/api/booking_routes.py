@@ -3,10 +3,13 @@ first paint shows the interview and the offered times), its forms (post, then re
 to the page with the outcome), the .ics download and the localised not-found page."""
 
 import logging
+import time
+from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import urlencode
 
+from anyio import CapacityLimiter, to_thread
 from babel import Locale, UnknownLocaleError
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -26,6 +29,24 @@ from planner.settings import get_settings
 from planner.state import booking_page as views
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Database work and rendering run in threads, in two lanes per web process. One Python
+# process runs one thread at a time (the GIL): 40 threads (Starlette's default pool) working
+# at once gain nothing over a few, and each request then takes as long as all of them
+# together (a burst of 100 page views made a booking's 4 ms of work take 130 ms). Page views
+# (and the .ics file) queue for a few threads; the candidate's actions (book, cancel, no time
+# fits, preferences) have their own, so an answer a person waits for after pressing a button
+# never queues behind a crowd opening pages.
+PAGE_THREADS = CapacityLimiter(4)
+ACTION_THREADS = CapacityLimiter(8)
+
+
+async def in_thread(function: Callable[[], T], lane: CapacityLimiter) -> T:
+    """`function()` in a worker thread of `lane` (PAGE_THREADS or ACTION_THREADS)."""
+    return await to_thread.run_sync(function, limiter=lane)
+
+
 # Room for a comment far over MAX_COMMENT in any script (4 URL-encoded bytes per character),
 # so that it is read and refused with a message instead of being dropped.
 MAX_FORM_BYTES = 512_000
@@ -84,6 +105,44 @@ def _too_many_unknown(request: Request) -> Response | None:
     )
 
 
+class ServerTiming:
+    """Where one request's time went, for the `Server-Timing` response header (W3C): `wait`
+    is the time spent waiting for a thread of the pool, `db` the time in the thread (database
+    work and the Python around it), `total` the whole handler (ms). Tells a slow server from a
+    slow network or client in the browser's developer tools and in the soak bench."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.wait = 0.0
+        self.work = 0.0
+
+    async def run(self, function: Callable[[], T], lane: CapacityLimiter) -> T:
+        """`function()` in a worker thread of `lane`, timed."""
+        asked = time.perf_counter()
+        began = asked
+
+        def timed() -> T:
+            nonlocal began
+            began = time.perf_counter()
+            return function()
+
+        try:
+            return await in_thread(timed, lane)
+        finally:
+            ended = time.perf_counter()
+            self.wait += began - asked
+            self.work += ended - began
+
+    def add_to(self, response: Response) -> Response:
+        """`response` with the header added."""
+        total = time.perf_counter() - self.started
+        response.headers["Server-Timing"] = (
+            f"wait;dur={self.wait * 1000:.1f}, db;dur={self.work * 1000:.1f}, "
+            f"total;dur={total * 1000:.1f}"
+        )
+        return response
+
+
 def _token(request: Request) -> str:
     return str(request.path_params["token"])[:MAX_TOKEN]
 
@@ -125,6 +184,7 @@ def _load_page(
 
 async def booking_page(request: Request) -> Response:
     """GET /book/{token}: the view the link shows now, complete in the first response."""
+    timing = ServerTiming()
     token = _token(request)
     refused = _too_many_unknown(request)
     if refused is not None:
@@ -133,15 +193,20 @@ async def booking_page(request: Request) -> Response:
     done = request.query_params.get("done", "")[:40]
     zone_query = request.query_params.get("q", "")[:100]
 
-    def load() -> views.BookingPage | None:
-        return _load_page(token, asked=asked, done=done, zone_query=zone_query)
+    def load() -> tuple[str, int] | None:
+        page = _load_page(token, asked=asked, done=done, zone_query=zone_query)
+        if page is None:
+            return None
+        # Rendered in the thread too: the event loop only passes requests on.
+        return render(page), 410 if page.view in ("expired", "withdrawn") else 200
 
-    page = await run_in_threadpool(load)
-    if page is None:
+    found = await timing.run(load, PAGE_THREADS)
+    if found is None:
         unknown_tokens.miss(guards.client_address(request))
         locale = preferred_locale(request.headers.get("accept-language"))
         return _html(views.dead_end("invalid", locale), status_code=404)
-    return _html(page, status_code=410 if page.view in ("expired", "withdrawn") else 200)
+    body, status = found
+    return timing.add_to(HTMLResponse(body, status_code=status, headers=PRIVATE_HEADERS))
 
 
 async def _form(request: Request) -> dict[str, str] | None:
@@ -155,6 +220,7 @@ async def _form(request: Request) -> dict[str, str] | None:
 
 async def book(request: Request) -> Response:
     """POST /book/{token}/book with `slot`: book that offered time."""
+    timing = ServerTiming()
     token = _token(request)
     form = await _form(request)
     if form is None:
@@ -171,14 +237,14 @@ async def book(request: Request) -> Response:
             except InvalidInput:
                 return booking.Result(Outcome.SLOT_UNAVAILABLE)
 
-    result = await run_in_threadpool(attempt)
+    result = await timing.run(attempt, ACTION_THREADS)
     done = {
         Outcome.BOOKED: "booked",
         Outcome.SLOT_TAKEN: "taken",
         Outcome.SLOT_UNAVAILABLE: "unavailable",
         Outcome.ALREADY_BOOKED: "already_booked",
     }.get(result.outcome, "")
-    return _back(token, done=done)
+    return timing.add_to(_back(token, done=done))
 
 
 def _comment_route(action, view: str):  # type: ignore[no-untyped-def]
@@ -196,11 +262,12 @@ def _comment_route(action, view: str):  # type: ignore[no-untyped-def]
                 except InvalidInput:
                     return "comment_required" if not comment.strip() else "comment_too_long"
 
-        result = await run_in_threadpool(attempt)
+        result = await in_thread(attempt, ACTION_THREADS)
         if isinstance(result, str):
             # Shown at once with what the candidate wrote, so a too-long comment is not lost.
-            page = await run_in_threadpool(
-                lambda: _load_page(token, asked=view, done=result, comment=comment)
+            page = await in_thread(
+                lambda: _load_page(token, asked=view, done=result, comment=comment),
+                ACTION_THREADS,
             )
             if page is None:
                 return _back(token)
@@ -238,7 +305,7 @@ async def preferences(request: Request) -> Response:
                 language = found.locale if found else "en"
                 return find_time_zone(query, locale=language)
 
-            matches = await run_in_threadpool(search)
+            matches = await in_thread(search, ACTION_THREADS)
             if len(matches) != 1:
                 return _back(token, view="zone", q=query, done="" if matches else "zone_unknown")
             zone = matches[0]
@@ -252,7 +319,7 @@ async def preferences(request: Request) -> Response:
             )
 
     try:
-        await run_in_threadpool(save)
+        await in_thread(save, ACTION_THREADS)
     except InvalidInput as exc:
         log.info("booking page preference refused: %s", exc.field)
         return (
@@ -278,7 +345,7 @@ async def booking_calendar_file(request: Request) -> Response:
             link = routes.booking_url(get_settings().base_url, token)
             return notifications.booking_ics(session=session, booking_id=booking_id, link=link)
 
-    body = await run_in_threadpool(load)
+    body = await in_thread(load, PAGE_THREADS)
     if body is None:
         unknown_tokens.miss(guards.client_address(request))
         locale = preferred_locale(request.headers.get("accept-language"))

@@ -170,13 +170,12 @@ def _meeting_url(session: Session, booking_id: int) -> str:
 
 def _open_slots(session: Session, interview: Interview, now: datetime) -> list[OfferedSlot]:
     """Offered, future slots with at least one free seat."""
-    taken = dict(
-        session.exec(
-            select(Booking.slot_id, func.count())
-            .join(OfferedSlot, OfferedSlot.id == Booking.slot_id)  # type: ignore[arg-type]
-            .where(OfferedSlot.interview_id == interview.id, Booking.status == "active")
-            .group_by(Booking.slot_id)
-        ).all()
+    booked = (
+        select(func.count())
+        .select_from(Booking)
+        .where(Booking.slot_id == OfferedSlot.id, Booking.status == BookingStatus.ACTIVE.value)
+        .correlate(OfferedSlot)
+        .scalar_subquery()
     )
     slots = session.exec(
         select(OfferedSlot)
@@ -184,27 +183,37 @@ def _open_slots(session: Session, interview: Interview, now: datetime) -> list[O
             OfferedSlot.interview_id == interview.id,
             OfferedSlot.status == SlotStatus.OFFERED.value,
             OfferedSlot.start_at > now,
+            booked < interview.capacity,
         )
         .order_by(OfferedSlot.start_at)  # type: ignore[arg-type]
     ).all()
     assert interview.id is not None
     # A time a participant has become busy at since it was offered is not shown (booking
     # would refuse it anyway); Planner's own events for this interview do not count.
-    seats_left = [slot for slot in slots if taken.get(slot.id, 0) < interview.capacity]
+    seats_left = list(slots)
     busy = _busy_slot_ids(session, interview.id, seats_left)
     return [slot for slot in seats_left if slot.id not in busy]
 
 
+_VIEW_LOOKUP = (
+    select(CandidateInvitation, Interview, Candidate, _LAST_OFFERED_END)
+    .join(Interview, Interview.id == CandidateInvitation.interview_id)  # type: ignore[arg-type]
+    .join(Candidate, Candidate.id == CandidateInvitation.candidate_id)  # type: ignore[arg-type]
+    .where(CandidateInvitation.token_hash == bindparam("token_hash"))
+)
+
+
 def candidate_view(*, session: Session, token: str, now: datetime) -> CandidateView | None:
     """What the candidate's link shows, or None for an unknown link."""
-    invitation = _invitation(session, token)
-    if invitation is None:
+    if not token or len(token) > 200:
         return None
-    interview = session.get(Interview, invitation.interview_id)
-    candidate = session.get(Candidate, invitation.candidate_id)
-    assert interview is not None and candidate is not None and invitation.id is not None
-    assert interview.id is not None
-    last_end = _last_offered_end(session, interview.id)
+    # The invitation, its interview and candidate and the last offered time in one query
+    # (the page is what a crowd of candidates opens at once: each round trip counts).
+    found = session.execute(_VIEW_LOOKUP, {"token_hash": hash_token(token)}).first()
+    if found is None:
+        return None
+    invitation, interview, candidate, last_end = found
+    assert invitation.id is not None and interview.id is not None
     state = link_state(invitation.status, invitation.expires_at, now, last_offered_end=last_end)
     location = session.get(Location, interview.location_id) if interview.location_id else None
     job = session.get(Job, interview.job_id) if interview.job_id else None
@@ -737,10 +746,19 @@ def expire_invitations(*, session: Session, now: datetime) -> int:
     return len(rows)
 
 
+_ACTIVE_BY_TOKEN = (
+    select(Booking.id)
+    .join(CandidateInvitation, CandidateInvitation.id == Booking.invitation_id)  # type: ignore[arg-type]
+    .where(
+        CandidateInvitation.token_hash == bindparam("token_hash"),
+        Booking.status == BookingStatus.ACTIVE.value,
+    )
+    .limit(1)
+)
+
+
 def active_booking_id(*, session: Session, token: str) -> int | None:
     """The candidate's current booking, for the confirmation page's calendar links."""
-    invitation = _invitation(session, token)
-    if invitation is None or invitation.id is None:
+    if not token or len(token) > 200:
         return None
-    found = _active_booking(session, invitation.id)
-    return found.id if found else None
+    return session.execute(_ACTIVE_BY_TOKEN, {"token_hash": hash_token(token)}).scalar()

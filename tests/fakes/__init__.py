@@ -86,6 +86,9 @@ class FaultInjector:
         await response(scope, receive, send)
 
 
+KEEP_ALIVE_SECONDS = 75
+
+
 class _Server(uvicorn.Server):
     def install_signal_handlers(self) -> None:  # running in a thread
         pass
@@ -95,7 +98,18 @@ class _Server(uvicorn.Server):
 def serve(app: ASGIApp) -> Iterator[str]:
     """Serve an ASGI app with uvicorn in a thread on a free loopback port; yields its URL."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    # Idle connections stay open well beyond httpx's 5 s keepalive_expiry, as the real
+    # providers' front ends keep them: with uvicorn's default (also 5 s) the fake closed a
+    # connection at the moment the client reused it ("Server disconnected without sending a
+    # response", 1 of 1,000 polls on a busy machine).
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+    )
     server = _Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

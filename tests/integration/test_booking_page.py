@@ -135,6 +135,44 @@ def test_book_then_confirmation_with_calendar_links_and_ics_download(client, ses
     assert b"BEGIN:VEVENT" in ics.content
 
 
+def _server_timing(response) -> dict[str, float]:
+    parts = [part.strip().split(";dur=") for part in response.headers["server-timing"].split(",")]
+    return {name: float(value) for name, value in parts}
+
+
+def test_page_and_booking_say_where_their_server_time_went(client, session, world):
+    _interview, (token,) = _invite(session, world, slots=[NOW + timedelta(days=3)])
+    page = client.get(f"/book/{token}")
+    (slot_id,) = _slot_ids(page.text)
+    booked = _post(client, f"/book/{token}/book", {"slot": slot_id})
+    for response in (page, booked):
+        timing = _server_timing(response)
+        assert set(timing) == {"wait", "db", "total"}
+        assert 0 <= timing["wait"] and 0 < timing["db"] <= timing["total"]
+
+
+async def test_a_booking_never_queues_behind_page_views():
+    """Page views queue for a few threads of their own; a candidate's action has its own
+    lane, so it runs while every page thread is busy."""
+    import threading
+
+    import anyio
+
+    from planner.api import booking_routes
+
+    release = threading.Event()
+    busy = booking_routes.PAGE_THREADS.total_tokens
+    async with anyio.create_task_group() as group:
+        for _ in range(busy + 2):  # every page thread busy, and more page views waiting
+            group.start_soon(booking_routes.in_thread, release.wait, booking_routes.PAGE_THREADS)
+        await anyio.sleep(0.2)
+        assert booking_routes.PAGE_THREADS.borrowed_tokens == busy
+        with anyio.fail_after(5):
+            answer = await booking_routes.in_thread(lambda: "booked", booking_routes.ACTION_THREADS)
+        assert answer == "booked"
+        release.set()
+
+
 def test_double_submit_and_a_stale_second_tab_book_once_and_say_so(client, session, world):
     _interview, (token,) = _invite(
         session, world, slots=[NOW + timedelta(days=3), NOW + timedelta(days=4)]

@@ -156,6 +156,116 @@ def test_a_crash_after_sending_resends_the_identical_message(session, smtp):
     assert first.message["Message-ID"] == row.message_id
 
 
+def queue_mails(session, count: int) -> list[str]:
+    """`count` due mails, oldest first; returns their Message-IDs."""
+    ids = []
+    for n in range(count):
+        message_id = f"<soak-{n}@planner.test>"
+        raw = (
+            f"From: planner@planner.test\r\nTo: c{n}@mail.example\r\nSubject: Mail {n}\r\n"
+            f"Message-ID: {message_id}\r\n\r\nHello {n}\r\n"
+        )
+        session.add(
+            OutboxMessage(
+                kind=notifications.MAIL_KIND,
+                payload={
+                    "raw": raw,
+                    "to": f"c{n}@mail.example",
+                    "envelope_from": "planner@planner.test",
+                    "template": "test",
+                },
+                message_id=message_id,
+                dedupe_key=f"test-{n}",
+                created_at=utcnow() - timedelta(seconds=count - n),
+                next_attempt_at=utcnow() - timedelta(seconds=1),
+            )  # fmt: skip
+        )
+        ids.append(message_id)
+    session.commit()
+    return ids
+
+
+class WorkerKilled(BaseException):
+    """The worker process dies (SIGKILL): nothing after this line of the worker runs."""
+
+
+class Dies(SmtpTransport):
+    """Hands the `nth` mail to the server, then the worker dies before anything else."""
+
+    def __init__(self, port: int, nth: int) -> None:
+        super().__init__(SmtpConfig(host="127.0.0.1", port=port))
+        self.nth = nth
+        self.count = 0
+
+    def send(self, **kwargs) -> None:
+        super().send(**kwargs)
+        self.count += 1
+        if self.count == self.nth:
+            raise WorkerKilled
+
+
+@pytest.mark.parametrize("migrated_url", ["sqlite", "postgresql"], indirect=True)
+def test_a_kill_after_a_mail_was_accepted_resends_only_that_mail_and_identically(engine, smtp):
+    handler, port = smtp
+    with Session(engine, expire_on_commit=False) as session:
+        first, second, third = queue_mails(session, 3)
+    now = utcnow()
+    with Session(engine) as worker, pytest.raises(WorkerKilled):
+        outbox.deliver_due_mail(session=worker, transport=Dies(port, nth=2), now=now)
+    assert [r.message["Message-ID"] for r in handler.received] == [first, second]
+    with Session(engine) as session:
+        # The 1st is done (marked the moment it was accepted); the 2nd says its attempt
+        # began and may have been accepted; the 3rd was never tried.
+        rows = {r.message_id: r for r in session.exec(select(OutboxMessage)).all()}
+        assert rows[first].done_at is not None and "raw" not in rows[first].payload
+        assert rows[second].done_at is None and outbox.SENDING in rows[second].payload
+        assert rows[third].done_at is None and outbox.SENDING not in rows[third].payload
+    lease = timedelta(seconds=outbox.get_settings().mail_lease_seconds)
+    with Session(engine) as worker:
+        report = outbox.deliver_due_mail(
+            session=worker, transport=transport(port), now=now + lease + timedelta(seconds=1)
+        )
+    assert (report.sent, report.resent) == (2, 1)
+    assert [r.message["Message-ID"] for r in handler.received] == [first, second, second, third]
+    assert handler.received[1].raw == handler.received[2].raw  # receivers drop the copy
+
+
+class TakenOverMidBatch(SmtpTransport):
+    """While this worker sends its 2nd mail, its lease runs out (a stalled machine) and
+    another worker claims and sends what is due."""
+
+    def __init__(self, port: int, engine, at) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(SmtpConfig(host="127.0.0.1", port=port))
+        self.port, self.engine, self.at, self.count = port, engine, at, 0
+        self.other: outbox.DeliveryReport | None = None
+
+    def send(self, **kwargs) -> None:
+        self.count += 1
+        if self.count == 2:
+            with Session(self.engine) as other:
+                self.other = outbox.deliver_due_mail(
+                    session=other, transport=transport(self.port), now=self.at
+                )
+        super().send(**kwargs)
+
+
+@pytest.mark.parametrize("migrated_url", ["sqlite", "postgresql"], indirect=True)
+def test_a_worker_whose_lease_ran_out_never_sends_a_mail_another_worker_claimed(engine, smtp):
+    handler, port = smtp
+    with Session(engine, expire_on_commit=False) as session:
+        ids = queue_mails(session, 4)
+    now = utcnow()
+    lease = timedelta(seconds=outbox.get_settings().mail_lease_seconds)
+    slow = TakenOverMidBatch(port, engine, at=now + lease)
+    with Session(engine) as worker:
+        mine = outbox.deliver_due_mail(session=worker, transport=slow, now=now)
+    # The other worker took the 3rd and 4th; the mail being sent (2nd) stayed with this one.
+    assert slow.other is not None and slow.other.sent == 2
+    assert mine.sent == 2
+    received = [r.message["Message-ID"] for r in handler.received]
+    assert sorted(received) == sorted(ids)  # each mail exactly once
+
+
 def test_two_workers_never_claim_the_same_row(engine):
     with Session(engine, expire_on_commit=False) as first:
         assert queue_confirmation(first, staff_email=False) == 1
@@ -303,7 +413,11 @@ async def test_worker_task_delivers_to_the_configured_server(
     try:
         with Session(db.get_engine(), expire_on_commit=False) as session:
             assert queue_confirmation(session, staff_email=False) == 1
-        assert await deliver_outbox_mail({}) == {"sent": 1, "retrying": 0, "given_up": 0}
+        result = await deliver_outbox_mail({})
+        assert {k: result[k] for k in ("sent", "retrying", "given_up", "resent")} == {
+            "sent": 1, "retrying": 0, "given_up": 0, "resent": 0
+        }  # fmt: skip
+        assert result["window_ms"] > 0
     finally:
         db.get_engine().dispose()
         db.get_engine.cache_clear()

@@ -21,3 +21,8 @@ def test_a_short_soak_loses_and_duplicates_nothing():
     assert result["lost_events"] == 0 and result["duplicate_events"] == 0
     assert result["outbox_left"] == 0
     assert result["http_5xx"] == 0
+    # The figures that tell where time goes: the client's, the proxy's and the handler's view
+    # of a booking, and the workers' measured window between an SMTP "250" and the done mark.
+    assert result["p95_book_ms"] >= result["p95_book_proxy_ms"] > 0
+    assert result["p95_book_handler_ms"] > 0
+    assert result["mail_window_ms_max"] is not None and result["mail_window_ms_max"] > 0

@@ -68,7 +68,12 @@ async def poll_round(
     own_http = http is None
     client = http or httpx.AsyncClient(
         timeout=HTTP_TIMEOUT,
-        limits=httpx.Limits(max_connections=None, max_keepalive_connections=200),
+        # Idle connections are dropped after 4 s, before servers that close theirs after 5 s
+        # (Apache's and uvicorn's default) can close one just as it is reused, which fails
+        # that poll with a RemoteProtocolError (seen in `python -m bench sync`).
+        limits=httpx.Limits(
+            max_connections=None, max_keepalive_connections=200, keepalive_expiry=4.0
+        ),
     )
     now = utcnow()
 

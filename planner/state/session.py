@@ -43,8 +43,10 @@ def browser_locale(accept_language: str | None) -> str:
 
 
 def sign_in_redirect(state: rx.State) -> rx.event.EventSpec:
-    """Send the browser to the sign-in page, coming back here afterwards."""
-    path = state.router.url.path or routes.HOME
+    """Send the browser to the sign-in page, coming back here afterwards (the same path and
+    query, e.g. `/calendar?date=2026-12-07&range=week`)."""
+    url = state.router.url
+    path = (url.path or routes.HOME) + (f"?{url.query}" if url.query else "")
     return rx.redirect(routes.sign_in_url(next_path=routes.safe_next_path(path)))
 
 

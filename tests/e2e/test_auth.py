@@ -34,6 +34,14 @@ def test_sign_in_from_candidates_lands_on_the_candidate_list(page: Page, sign_in
     )
 
 
+def test_sign_in_keeps_the_query_of_the_page_asked_for(page: Page, sign_in) -> None:
+    """A link to a week of the calendar, opened signed out, lands on that week after sign-in."""
+    sign_in(ADMIN_EMAIL, start="/calendar?date=2026-12-09")
+
+    expect(page).to_have_url(re.compile(r"/calendar/?\?date=2026-12-09$"))
+    expect(page.get_by_text(re.compile(r"^7 Dec.+13 Dec 2026$"))).to_be_visible()
+
+
 def test_session_cookie_is_http_only_and_same_site_lax(
     page: Page, sign_in, session_cookies
 ) -> None:

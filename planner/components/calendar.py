@@ -269,7 +269,7 @@ class FullCalendar(NoSSRComponent):
         """FullCalendar draws its prev/next chevrons as role="img" spans without a text
         (axe: role-img-alt) inside buttons named by their title ("Next week"): the spans are
         made decorative wherever a calendar (re)draws them; month cells lose the name that
-        would hide their entries."""
+        would hide their entries; "+N more" links become buttons."""
         return [
             """useEffect(() => {
   const quiet = () => {
@@ -281,6 +281,13 @@ class FullCalendar(NoSSRComponent):
     // label-content-name-mismatch); its day number link still says the date.
     document.querySelectorAll('.fc td.fc-daygrid-day[aria-labelledby]').forEach((cell) => {
       cell.removeAttribute('aria-labelledby');
+    });
+    // "+N more" is an <a> without href that opens a popover (FullCalendar handles Enter and
+    // Space on it): a button, so that its aria-expanded is allowed (axe: aria-allowed-attr);
+    // an empty aria-controls names nothing.
+    document.querySelectorAll('.fc a.fc-more-link:not([href])').forEach((link) => {
+      link.setAttribute('role', 'button');
+      if (link.getAttribute('aria-controls') === '') link.removeAttribute('aria-controls');
     });
   };
   quiet();

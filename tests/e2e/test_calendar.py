@@ -30,7 +30,7 @@ def _open_calendar(page: Page, sign_in, url: str, email: str = ADMIN) -> None:
     page.emulate_media(reduced_motion="reduce")
     sign_in(email, start=url)
     expect(page.get_by_role("heading", name="Interviews", level=1)).to_be_visible()
-    page.goto(url)  # sign-in comes back to the path, without the query
+    page.goto(url)  # a fresh load of the page asked for (sign-in already came back to it)
     expect(page.locator("#calendar-range")).to_be_visible()
 
 
@@ -414,3 +414,23 @@ def test_times_picked_on_the_grid_are_offered_after_a_confirmation(
             )
         ).all()
     assert sorted(s.astimezone(COPENHAGEN).hour for s in starts) == [9, 13]
+
+
+def test_a_full_day_folds_into_a_more_button_that_opens_from_the_keyboard(
+    page: Page, sign_in, make_interview
+) -> None:
+    """More entries on a day than the month grid shows fold into "+N more": a button (axe
+    clean) that Enter opens into the day's full list."""
+    first = make_interview(40, hours=(8, 9, 10))
+    second = make_interview(40, hours=(11, 12, 13))
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _open_calendar(page, sign_in, f"/calendar?date={first.day.isoformat()}&range=month")
+    more = page.locator("#calendar-grid .fc-more-link").first
+    expect(more).to_have_attribute("role", "button")
+    check_axe(page, "month grid with a full day")
+    more.focus()
+    page.keyboard.press("Enter")
+    popover = page.locator(".fc-popover")
+    expect(popover).to_be_visible()
+    expect(popover.locator(".fc-event").filter(has_text=first.title)).to_have_count(3)
+    expect(popover.locator(".fc-event").filter(has_text=second.title)).to_have_count(3)

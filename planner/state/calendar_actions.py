@@ -119,6 +119,25 @@ def candidate_status_label(tr: Translator, status: str) -> str:
     }.get(status, status)
 
 
+# The invitation statuses of candidates who are still choosing a time: they see the open
+# times on their page (one who cancelled their own booking may book again). Cancelling the
+# interview tells them and the booked ones (scheduling.cancel_interview).
+CHOOSING = ("invited", "cancelled")
+TOLD_ON_CANCEL = ("booked", "invited", "no_fit", "cancelled")
+
+
+def told_on_cancel(overview: InterviewOverview) -> list[tuple[str, bool]]:
+    """The candidates cancelling the interview tells, as (name, booked), in list order."""
+    return [
+        (c.name, c.status == "booked") for c in overview.candidates if c.status in TOLD_ON_CANCEL
+    ]
+
+
+def choosing_names(overview: InterviewOverview) -> list[str]:
+    """The candidates still choosing a time, who see added times on their page."""
+    return [c.name for c in overview.candidates if c.status in CHOOSING]
+
+
 def _sync_label(tr: Translator, state: str) -> str:
     return {
         "synced": tr("Calendar synced"),
@@ -431,9 +450,8 @@ class CalendarDetailState(rx.State):
             return None
         tr = translator(actor.locale)
         told = [
-            f"{c.name} ({tr('booked') if c.status == 'booked' else tr('still choosing')})"
-            for c in ov.candidates
-            if c.status in ("booked", "invited", "no_fit")
+            f"{name} ({tr('booked') if booked else tr('still choosing')})"
+            for name, booked in told_on_cancel(ov)
         ]
         parts = [
             tr("These candidates are told: {names}.", names=", ".join(told))
@@ -549,7 +567,7 @@ class CalendarDetailState(rx.State):
             self.message, self.message_kind = tr("Add at least one time first."), "error"
             return None
         parts = [tr("New times: {times}.", times="; ".join(p.label for p in self.pending_times))]
-        choosing = [c.name for c in ov.candidates if c.status == "invited"]
+        choosing = choosing_names(ov)
         no_fit = [c.name for c in ov.candidates if c.status == "no_fit"]
         if choosing:
             parts.append(

@@ -1,0 +1,48 @@
+"""The calendar dialog's confirmations name exactly the candidates the service acts on."""
+
+from datetime import UTC, datetime
+
+from planner.services import scheduling
+from planner.services.interview_overview import CandidateStatus, InterviewOverview
+from planner.state.calendar_actions import choosing_names, told_on_cancel
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+STATUSES = ("invited", "booked", "no_fit", "cancelled", "expired", "withdrawn")
+
+
+def _overview() -> InterviewOverview:
+    candidates = tuple(
+        CandidateStatus(
+            invitation_id=index,
+            candidate_id=index,
+            name=f"Candidate {status}",
+            email=f"{status}@example.com",
+            status=status,
+            booked_slot_id=1 if status == "booked" else None,
+            booked_start=NOW if status == "booked" else None,
+            expires_at=NOW,
+            sent_at=NOW,
+            comments=(),
+        )
+        for index, status in enumerate(STATUSES, start=1)
+    )
+    return InterviewOverview(
+        interview_id=1, title="Chat", status="open", job_id=None, job_title="",
+        organiser_id=1, organiser_name="Astrid", duration_minutes=30, capacity=1,
+        meeting_kind="none", location_id=None, location_name="", location_address="",
+        meeting_url="", host_url="", participants=(), slots=(), candidates=candidates,
+        fingerprint="x",
+    )  # fmt: skip
+
+
+def test_cancel_confirmation_names_everyone_cancel_interview_tells() -> None:
+    # cancel_interview mails the booked candidates and those still choosing, which includes
+    # a candidate who cancelled their own booking (they may book again).
+    told = {f"Candidate {s}" for s in ("booked", *scheduling._STILL_CHOOSING)}
+    assert {name for name, _booked in told_on_cancel(_overview())} == told
+    assert [name for name, booked in told_on_cancel(_overview()) if booked] == ["Candidate booked"]
+
+
+def test_candidates_who_cancelled_their_booking_are_still_choosing() -> None:
+    # They see the open times on their page like those never booked (and may book again).
+    assert choosing_names(_overview()) == ["Candidate invited", "Candidate cancelled"]

@@ -138,6 +138,17 @@ def choosing_names(overview: InterviewOverview) -> list[str]:
     return [c.name for c in overview.candidates if c.status in CHOOSING]
 
 
+def kind_change_refused(overview: InterviewOverview, place: str) -> list[str]:
+    """The booked candidates who keep the dialog's `place` choice ("none", "loc-<i>",
+    "online-<kind>") from being saved: a choice that changes the meeting kind (to or from an
+    online meeting, or another one) is refused while anyone is booked (as
+    scheduling.update_interview refuses it). Empty when the choice can be saved."""
+    kind = place.removeprefix("online-") if place.startswith("online-") else NO_PLACE
+    if kind == overview.meeting_kind:
+        return []
+    return [c.name for c in overview.candidates if c.status == "booked"]
+
+
 def _sync_label(tr: Translator, state: str) -> str:
     return {
         "synced": tr("Calendar synced"),
@@ -612,6 +623,17 @@ class CalendarDetailState(rx.State):
             return None
         if not changes:
             self.message, self.message_kind = tr("Nothing has changed."), "info"
+            return None
+        refused = kind_change_refused(ov, self.edit_place)
+        if "place" in action and refused:
+            self.message, self.message_kind = (
+                tr(
+                    "An online meeting cannot be added, removed or changed while candidates "
+                    "are booked ({names}). Remove their times or cancel the interview first.",
+                    names=", ".join(refused),
+                ),
+                "error",
+            )
             return None
         booked = [c.name for c in ov.candidates if c.status == "booked"]
         effect = (

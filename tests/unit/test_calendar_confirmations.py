@@ -1,10 +1,11 @@
 """The calendar dialog's confirmations name exactly the candidates the service acts on."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from planner.services import scheduling
 from planner.services.interview_overview import CandidateStatus, InterviewOverview
-from planner.state.calendar_actions import choosing_names, told_on_cancel
+from planner.state.calendar_actions import choosing_names, kind_change_refused, told_on_cancel
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 STATUSES = ("invited", "booked", "no_fit", "cancelled", "expired", "withdrawn")
@@ -46,3 +47,21 @@ def test_cancel_confirmation_names_everyone_cancel_interview_tells() -> None:
 def test_candidates_who_cancelled_their_booking_are_still_choosing() -> None:
     # They see the open times on their page like those never booked (and may book again).
     assert choosing_names(_overview()) == ["Candidate invited", "Candidate cancelled"]
+
+
+def _with_status(overview: InterviewOverview, status: str) -> InterviewOverview:
+    return replace(overview, candidates=tuple(c for c in overview.candidates if c.status == status))
+
+
+def test_a_place_that_changes_the_meeting_kind_is_refused_while_candidates_are_booked() -> None:
+    # scheduling.update_interview refuses a new meeting kind while anyone is booked: the
+    # dialog says so in the user's language before asking, instead of a confirmation that
+    # promises the change and then fails with the service's English reason.
+    booked = _with_status(_overview(), "booked")
+    assert kind_change_refused(booked, "online-jitsi") == ["Candidate booked"]
+    assert kind_change_refused(booked, "loc-0") == []
+    assert kind_change_refused(booked, "none") == []
+    online = replace(booked, meeting_kind="jitsi")
+    assert kind_change_refused(online, "loc-0") == ["Candidate booked"]
+    assert kind_change_refused(online, "online-jitsi") == []
+    assert kind_change_refused(_with_status(_overview(), "invited"), "online-jitsi") == []

@@ -149,6 +149,14 @@ def kind_change_refused(overview: InterviewOverview, place: str) -> list[str]:
     return [c.name for c in overview.candidates if c.status == "booked"]
 
 
+def offered_already(overview: InterviewOverview | None, start: datetime) -> bool:
+    """Whether the interview offers `start` (aware) already; a removed time may be offered
+    again (scheduling.add_slots refuses only times it offers)."""
+    if overview is None:
+        return False
+    return any(s.start_at == start and s.status == "offered" for s in overview.slots)
+
+
 def _sync_label(tr: Translator, state: str) -> str:
     return {
         "synced": tr("Calendar synced"),
@@ -276,6 +284,9 @@ class CalendarDetailState(rx.State):
             start = start.replace(tzinfo=ZoneInfo(actor.time_zone))
         if start <= utcnow():
             self.picked = tr("Choose a time in the future.")
+            return
+        if offered_already(self._overview(), start):
+            self.picked = tr("That time is offered already.")
             return
         iso = start.astimezone(ZoneInfo(actor.time_zone)).isoformat()
         if iso not in self._pending_starts:
@@ -532,6 +543,9 @@ class CalendarDetailState(rx.State):
         start = datetime.combine(day, clock, tzinfo=ZoneInfo(actor.time_zone))
         if start <= utcnow():
             self.message, self.message_kind = tr("Choose a time in the future."), "error"
+            return None
+        if offered_already(self._overview(), start):
+            self.message, self.message_kind = tr("That time is offered already."), "error"
             return None
         iso = start.isoformat()
         if iso not in self._pending_starts:

@@ -2,10 +2,16 @@
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from planner.services import scheduling
 from planner.services.interview_overview import CandidateStatus, InterviewOverview
-from planner.state.calendar_actions import choosing_names, kind_change_refused, told_on_cancel
+from planner.state.calendar_actions import (
+    choosing_names,
+    kind_change_refused,
+    offered_already,
+    told_on_cancel,
+)
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 STATUSES = ("invited", "booked", "no_fit", "cancelled", "expired", "withdrawn")
@@ -65,3 +71,25 @@ def test_a_place_that_changes_the_meeting_kind_is_refused_while_candidates_are_b
     assert kind_change_refused(online, "loc-0") == ["Candidate booked"]
     assert kind_change_refused(online, "online-jitsi") == []
     assert kind_change_refused(_with_status(_overview(), "invited"), "online-jitsi") == []
+
+
+def test_a_time_offered_already_is_refused_before_asking() -> None:
+    # add_slots refuses a time the interview offers (InvalidInput, English); a removed one
+    # may be offered again.
+    from planner.services.interview_overview import SlotStatus
+
+    offered = datetime(2026, 12, 8, 11, 0, tzinfo=UTC)
+    removed = datetime(2026, 12, 8, 13, 0, tzinfo=UTC)
+    slots = tuple(
+        SlotStatus(
+            slot_id=n, start_at=start, end_at=start, status=status, booked=0, capacity=1,
+            candidate_names=(),
+        )
+        for n, (start, status) in enumerate(((offered, "offered"), (removed, "removed")))
+    )  # fmt: skip
+    overview = replace(_overview(), slots=slots)
+    copenhagen = ZoneInfo("Europe/Copenhagen")
+    assert offered_already(overview, offered.astimezone(copenhagen))
+    assert not offered_already(overview, removed.astimezone(copenhagen))
+    assert offered_already(overview, datetime(2026, 12, 8, 12, 0, tzinfo=copenhagen))
+    assert not offered_already(overview, datetime(2026, 12, 8, 13, 0, tzinfo=copenhagen))

@@ -39,8 +39,9 @@ GRID_VIEWS = {"day": "timeGridDay", "week": "timeGridWeek", "month": "dayGridMon
 VIEWS = ("calendar", "list")
 # Below this width (CSS px) the page opens as the list: a week grid does not fit a phone.
 NARROW = 700
+# The interview dialog's title (planner/pages/calendar.py marks it so).
 FOCUS_DIALOG_HEADING = (
-    "setTimeout(() => document.querySelector('.rt-DialogContent h2')?.focus(), 200)"
+    "setTimeout(() => document.querySelector('[data-interview-title]')?.focus(), 200)"
 )
 
 

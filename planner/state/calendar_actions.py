@@ -29,6 +29,23 @@ MEETINGS = {"teams": "Microsoft Teams", "meet": "Google Meet", "zoom": "Zoom", "
 NO_PLACE = "none"
 FOCUS_ADD_TIMES = "setTimeout(() => document.querySelector('#add-date')?.focus(), 200)"
 FOCUS_CONFIRM = "setTimeout(() => document.querySelector('#confirm-go-back')?.focus(), 50)"
+# The dialog's message sits at its top: scrolled into view when a button further down (Save,
+# Add, Offer) sets it, or it would change out of sight.
+SHOW_MESSAGE = (
+    "setTimeout(() => document.querySelector('.rt-DialogContent .rt-CalloutRoot')"
+    "?.scrollIntoView({block: 'nearest'}), 50)"
+)
+# After a confirmation: once it has closed (and given the focus back to the button that
+# opened it, often at the bottom of the dialog, or to nothing when that button is gone), the
+# focus goes to the dialog's title and the outcome message under it is scrolled into view.
+FOCUS_OUTCOME = (
+    "(function focusOutcome(tries) {"
+    " if (document.querySelector('[role=alertdialog]') && tries > 0) {"
+    " setTimeout(() => focusOutcome(tries - 1), 50); return; }"
+    " setTimeout(() => { document.querySelector('[data-interview-title]')?.focus();"
+    " document.querySelector('.rt-DialogContent .rt-CalloutRoot')"
+    "?.scrollIntoView({block: 'nearest'}); }, 50); })(40)"
+)
 
 
 @dataclass(frozen=True)
@@ -539,14 +556,14 @@ class CalendarDetailState(rx.State):
             clock = time.fromisoformat(self.add_time)
         except ValueError:
             self.message, self.message_kind = tr("Choose a date and a start time."), "error"
-            return None
+            return rx.call_script(SHOW_MESSAGE)
         start = datetime.combine(day, clock, tzinfo=ZoneInfo(actor.time_zone))
         if start <= utcnow():
             self.message, self.message_kind = tr("Choose a time in the future."), "error"
-            return None
+            return rx.call_script(SHOW_MESSAGE)
         if offered_already(self._overview(), start):
             self.message, self.message_kind = tr("That time is offered already."), "error"
-            return None
+            return rx.call_script(SHOW_MESSAGE)
         iso = start.isoformat()
         if iso not in self._pending_starts:
             self._pending_starts = sorted([*self._pending_starts, iso])
@@ -590,7 +607,7 @@ class CalendarDetailState(rx.State):
             return None
         if not self._pending_starts:
             self.message, self.message_kind = tr("Add at least one time first."), "error"
-            return None
+            return rx.call_script(SHOW_MESSAGE)
         parts = [tr("New times: {times}.", times="; ".join(p.label for p in self.pending_times))]
         choosing = choosing_names(ov)
         no_fit = [c.name for c in ov.candidates if c.status == "no_fit"]
@@ -634,10 +651,10 @@ class CalendarDetailState(rx.State):
             changes.append(tr("place “{value}”", value=label))
         if not title:
             self.message, self.message_kind = tr("The title cannot be empty."), "error"
-            return None
+            return rx.call_script(SHOW_MESSAGE)
         if not changes:
             self.message, self.message_kind = tr("Nothing has changed."), "info"
-            return None
+            return rx.call_script(SHOW_MESSAGE)
         refused = kind_change_refused(ov, self.edit_place)
         if "place" in action and refused:
             self.message, self.message_kind = (
@@ -648,7 +665,7 @@ class CalendarDetailState(rx.State):
                 ),
                 "error",
             )
-            return None
+            return rx.call_script(SHOW_MESSAGE)
         booked = [c.name for c in ov.candidates if c.status == "booked"]
         effect = (
             tr(
@@ -720,9 +737,7 @@ class CalendarDetailState(rx.State):
 
         calendar = await self.get_state(CalendarState)
         await calendar.after_action(actor)
-        yield rx.call_script(
-            "setTimeout(() => document.querySelector('.rt-DialogContent h2')?.focus(), 200)"
-        )
+        yield rx.call_script(FOCUS_OUTCOME)
 
 
 def _perform(actor: Actor, interview_id: int, location_ids: list[int], action: dict) -> Any:

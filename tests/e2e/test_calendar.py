@@ -355,6 +355,33 @@ def test_the_calendar_fits_a_390px_phone_and_opens_as_the_list(
     _shot(page, "dialog-390")
 
 
+def test_on_a_phone_the_dialogs_message_comes_into_view_and_the_focus_goes_to_its_title(
+    page: Page, sign_in, make_interview
+) -> None:
+    # The dialog is long on a phone: its message sits at the top, above the fold, while
+    # Save and the confirmations' buttons are far below it.
+    made = make_interview(30, hours=(9, 11, 15), book={"Rasmus Møller": 0})
+    page.set_viewport_size({"width": 390, "height": 844})
+    _open_calendar(page, sign_in, made.week_url)
+    page.get_by_role("button", name=re.compile(re.escape(made.title))).first.click()
+    dialog = page.get_by_role("dialog", name=made.title)
+    title = dialog.get_by_role("heading", name=made.title)
+    expect(title).to_be_focused()
+
+    dialog.get_by_label("Title").fill("")
+    dialog.get_by_role("button", name="Save the changes").click()
+    message = dialog.locator(".rt-CalloutRoot")
+    expect(message).to_have_text("The title cannot be empty.")
+    expect(message).to_be_in_viewport()
+
+    dialog.get_by_label("Title").fill(made.title)
+    dialog.get_by_role("button", name=re.compile("^Remove ")).last.click()  # the last time
+    page.get_by_role("alertdialog").get_by_role("button", name="Remove the time").click()
+    expect(message).to_have_text("Time removed.")
+    expect(title).to_be_focused()
+    expect(message).to_be_in_viewport()
+
+
 def test_the_calendar_and_its_dialog_speak_danish(
     page: Page, sign_in, make_interview, staff_locale
 ) -> None:

@@ -29,6 +29,15 @@ MEETINGS = {"teams": "Microsoft Teams", "meet": "Google Meet", "zoom": "Zoom", "
 NO_PLACE = "none"
 FOCUS_ADD_TIMES = "setTimeout(() => document.querySelector('#add-date')?.focus(), 200)"
 FOCUS_CONFIRM = "setTimeout(() => document.querySelector('#confirm-go-back')?.focus(), 50)"
+# Closing the dialog: once it is gone, the focus goes back to the calendar entry that opened
+# it (remembered by calendar.REMEMBER_OPENER), not to the top of the page.
+RETURN_FOCUS = (
+    "(function returnFocus(tries) {"
+    " if (document.querySelector('[role=dialog]') && tries > 0) {"
+    " setTimeout(() => returnFocus(tries - 1), 50); return; }"
+    " const opener = window.plannerDialogOpener;"
+    " if (opener && opener.isConnected) opener.focus(); })(40)"
+)
 # The dialog's message sits at its top: scrolled into view when a button further down (Save,
 # Add, Offer) sets it, or it would change out of sight.
 SHOW_MESSAGE = (
@@ -438,10 +447,13 @@ class CalendarDetailState(rx.State):
 
     @rx.event
     def detail_changed(self, is_open: bool):
-        """The dialog asks to close (Escape, Close): closes unless an action is working."""
+        """The dialog asks to close (Escape, Close): closes unless an action is working, and
+        gives the focus back to the entry that opened it."""
         if not is_open and not self.working:
             self.detail_open = self.confirm_open = False
             self._pending = {}
+            return rx.call_script(RETURN_FOCUS)
+        return None
 
     @rx.event
     def confirm_changed(self, is_open: bool):

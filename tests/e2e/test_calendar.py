@@ -360,7 +360,7 @@ def test_on_a_phone_the_dialogs_message_comes_into_view_and_the_focus_goes_to_it
 ) -> None:
     # The dialog is long on a phone: its message sits at the top, above the fold, while
     # Save and the confirmations' buttons are far below it.
-    made = make_interview(30, hours=(9, 11, 15), book={"Rasmus Møller": 0})
+    made = make_interview(38, hours=(9, 11, 15), book={"Rasmus Møller": 0})
     page.set_viewport_size({"width": 390, "height": 844})
     _open_calendar(page, sign_in, made.week_url)
     page.get_by_role("button", name=re.compile(re.escape(made.title))).first.click()
@@ -380,6 +380,30 @@ def test_on_a_phone_the_dialogs_message_comes_into_view_and_the_focus_goes_to_it
     expect(message).to_have_text("Time removed.")
     expect(title).to_be_focused()
     expect(message).to_be_in_viewport()
+
+
+def test_closing_the_dialog_gives_the_focus_back_to_the_entry_that_opened_it(
+    page: Page, sign_in, make_interview
+) -> None:
+    made = make_interview(39, book={"Rasmus Møller": 0})
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _open_calendar(page, sign_in, made.week_url)
+    entry = _grid_entry(page, f"{made.title} · Rasmus Møller")
+    entry.focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name=made.title)
+    expect(dialog.get_by_role("heading", name=made.title)).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    expect(entry).to_be_focused()
+
+    page.get_by_role("radio", name="List").click()
+    row = page.get_by_role("button", name=re.compile(re.escape(made.title))).first
+    row.focus()
+    page.keyboard.press("Enter")
+    dialog.get_by_role("button", name="Close").click()
+    expect(dialog).to_have_count(0)
+    expect(row).to_be_focused()
 
 
 def test_the_calendar_and_its_dialog_speak_danish(

@@ -269,7 +269,7 @@ class FullCalendar(NoSSRComponent):
         """FullCalendar draws its prev/next chevrons as role="img" spans without a text
         (axe: role-img-alt) inside buttons named by their title ("Next week"): the spans are
         made decorative wherever a calendar (re)draws them; month cells lose the name that
-        would hide their entries."""
+        would hide their entries; "+N more" links (aria-expanded) become buttons."""
         return [
             """useEffect(() => {
   const quiet = () => {
@@ -281,6 +281,11 @@ class FullCalendar(NoSSRComponent):
     // label-content-name-mismatch); its day number link still says the date.
     document.querySelectorAll('.fc td.fc-daygrid-day[aria-labelledby]').forEach((cell) => {
       cell.removeAttribute('aria-labelledby');
+    });
+    // The "+N more" link opens a popover and says so with aria-expanded, which a plain link
+    // may not carry (axe: aria-allowed-attr): it is a button.
+    document.querySelectorAll('.fc a.fc-more-link:not([role])').forEach((link) => {
+      link.setAttribute('role', 'button');
     });
   };
   quiet();

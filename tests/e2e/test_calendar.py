@@ -406,6 +406,21 @@ def test_closing_the_dialog_gives_the_focus_back_to_the_entry_that_opened_it(
     expect(row).to_be_focused()
 
 
+def test_a_full_day_of_the_month_grid_has_a_more_link_axe_accepts(
+    page: Page, sign_in, make_interview
+) -> None:
+    # More entries than a month cell shows: FullCalendar adds a "+N more" link with
+    # aria-expanded, which a plain link may not have (axe: aria-allowed-attr, critical).
+    made = make_interview(40, hours=(9, 10, 11, 12, 13, 14, 15))
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _open_calendar(page, sign_in, f"/calendar?date={made.day.isoformat()}&range=month")
+    more = page.locator("#calendar-grid .fc-more-link")
+    expect(more.first).to_be_visible()
+    check_axe(page, "month grid with a +N more link")
+    more.first.click()
+    expect(page.locator(".fc-popover")).to_contain_text(made.title)
+
+
 def test_the_calendar_and_its_dialog_speak_danish(
     page: Page, sign_in, make_interview, staff_locale
 ) -> None:

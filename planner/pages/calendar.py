@@ -424,7 +424,7 @@ def _fact(label: rx.Var, value: rx.Component | rx.Var) -> rx.Component:
 def _detail() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(D.title, tab_index=-1),
+            rx.dialog.title(D.title, custom_attrs={"tabIndex": -1, "data-interview-title": ""}),
             rx.dialog.description(D.status_label, size="2", color_scheme="gray"),
             live_region(D.message),
             rx.vstack(

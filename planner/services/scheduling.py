@@ -439,8 +439,9 @@ def add_slots(
     Candidates who said no time fits are mailed the new times with a fresh link: their
     invitation goes back to "invited" (their comment stays), its link is valid for
     INVITATION_DAYS more days, and the old link stops working (links are stored only as
-    hashes, so the mail cannot repeat the old one). Raises InvalidInput (past, duplicate,
-    already offered, cancelled interview), NotFound, StaleInterview."""
+    hashes, so the mail cannot repeat the old one). A time that was removed is offered again
+    (the same slot). Raises InvalidInput (past, duplicate, already offered, cancelled
+    interview), NotFound, StaleInterview."""
     for start in starts:
         if start.tzinfo is None:
             raise InvalidInput("slots", "times must include a time zone offset")
@@ -453,18 +454,22 @@ def add_slots(
             raise InvalidInput("interview_id", "the interview is cancelled")
         starts = [start.astimezone(now.tzinfo) for start in starts]
         _check_slot_times(starts, now)
-        existing = set(
-            session.exec(
-                select(OfferedSlot.start_at).where(OfferedSlot.interview_id == interview_id)
+        existing = {
+            slot.start_at: slot
+            for slot in session.exec(
+                select(OfferedSlot).where(OfferedSlot.interview_id == interview_id)
             )
-        )
+        }
         for start in starts:
-            if start in existing:
+            if start in existing and existing[start].status != SlotStatus.REMOVED.value:
                 raise InvalidInput("slots", f"{start.isoformat()} is already offered")
     except InvalidInput:
         session.rollback()
         raise
-    added = [_add_slot(session, interview, start) for start in sorted(starts)]
+    added = [
+        _reoffer(existing[start]) if start in existing else _add_slot(session, interview, start)
+        for start in sorted(starts)
+    ]
     base_url = get_settings().base_url
     told = 0
     for invitation in session.exec(
@@ -498,6 +503,14 @@ def add_slots(
     log.info("interview %s: %d times added, %d no-fit candidates told", interview_id,
              len(added), told)  # fmt: skip
     return AddResult(added=len(added), no_fit_told=told)
+
+
+def _reoffer(slot: OfferedSlot) -> OfferedSlot:
+    """A removed slot offered again (its start is unique per interview). Its bookings were
+    cancelled when it was removed, so all its seats are free."""
+    slot.status = SlotStatus.OFFERED.value
+    slot.removed_at = None
+    return slot
 
 
 def remove_slot(

@@ -39,8 +39,18 @@ GRID_VIEWS = {"day": "timeGridDay", "week": "timeGridWeek", "month": "dayGridMon
 VIEWS = ("calendar", "list")
 # Below this width (CSS px) the page opens as the list: a week grid does not fit a phone.
 NARROW = 700
+# The interview dialog's title (planner/pages/calendar.py marks it so).
 FOCUS_DIALOG_HEADING = (
-    "setTimeout(() => document.querySelector('.rt-DialogContent h2')?.focus(), 200)"
+    "setTimeout(() => document.querySelector('[data-interview-title]')?.focus(), 200)"
+)
+# The page remembers the last element focused outside a dialog (the list row or grid event
+# that opens one): closing the dialog gives it the focus back (calendar_actions.RETURN_FOCUS).
+REMEMBER_OPENER = (
+    "if (!window.plannerOpenerWatch) { window.plannerOpenerWatch = true;"
+    " document.addEventListener('focusin', (e) => {"
+    " if (e.target instanceof HTMLElement && e.target !== document.body"
+    " && !e.target.closest('[role=dialog], [role=alertdialog]'))"
+    " window.plannerDialogOpener = e.target; }); }"
 )
 
 
@@ -251,7 +261,7 @@ class CalendarState(rx.State):
             zone=f"{zone_generic_name(actor.time_zone, locale=actor.locale)} "
             f"({zone_city(actor.time_zone, locale=actor.locale)})",
         )
-        events: list[Any] = []
+        events: list[Any] = [rx.call_script(REMEMBER_OPENER)]
         if self._measured:
             await self._refill(actor)
         else:

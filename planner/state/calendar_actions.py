@@ -29,6 +29,32 @@ MEETINGS = {"teams": "Microsoft Teams", "meet": "Google Meet", "zoom": "Zoom", "
 NO_PLACE = "none"
 FOCUS_ADD_TIMES = "setTimeout(() => document.querySelector('#add-date')?.focus(), 200)"
 FOCUS_CONFIRM = "setTimeout(() => document.querySelector('#confirm-go-back')?.focus(), 50)"
+# Closing the dialog: once it is gone, the focus goes back to the calendar entry that opened
+# it (remembered by calendar.REMEMBER_OPENER), not to the top of the page.
+RETURN_FOCUS = (
+    "(function returnFocus(tries) {"
+    " if (document.querySelector('[role=dialog]') && tries > 0) {"
+    " setTimeout(() => returnFocus(tries - 1), 50); return; }"
+    " const opener = window.plannerDialogOpener;"
+    " if (opener && opener.isConnected) opener.focus(); })(40)"
+)
+# The dialog's message sits at its top: scrolled into view when a button further down (Save,
+# Add, Offer) sets it, or it would change out of sight.
+SHOW_MESSAGE = (
+    "setTimeout(() => document.querySelector('.rt-DialogContent .rt-CalloutRoot')"
+    "?.scrollIntoView({block: 'nearest'}), 50)"
+)
+# After a confirmation: once it has closed (and given the focus back to the button that
+# opened it, often at the bottom of the dialog, or to nothing when that button is gone), the
+# focus goes to the dialog's title and the outcome message under it is scrolled into view.
+FOCUS_OUTCOME = (
+    "(function focusOutcome(tries) {"
+    " if (document.querySelector('[role=alertdialog]') && tries > 0) {"
+    " setTimeout(() => focusOutcome(tries - 1), 50); return; }"
+    " setTimeout(() => { document.querySelector('[data-interview-title]')?.focus();"
+    " document.querySelector('.rt-DialogContent .rt-CalloutRoot')"
+    "?.scrollIntoView({block: 'nearest'}); }, 50); })(40)"
+)
 
 
 @dataclass(frozen=True)
@@ -117,6 +143,44 @@ def candidate_status_label(tr: Translator, status: str) -> str:
         "expired": tr("Link expired"),
         "withdrawn": tr("Withdrawn"),
     }.get(status, status)
+
+
+# The invitation statuses of candidates who are still choosing a time: they see the open
+# times on their page (one who cancelled their own booking may book again). Cancelling the
+# interview tells them and the booked ones (scheduling.cancel_interview).
+CHOOSING = ("invited", "cancelled")
+TOLD_ON_CANCEL = ("booked", "invited", "no_fit", "cancelled")
+
+
+def told_on_cancel(overview: InterviewOverview) -> list[tuple[str, bool]]:
+    """The candidates cancelling the interview tells, as (name, booked), in list order."""
+    return [
+        (c.name, c.status == "booked") for c in overview.candidates if c.status in TOLD_ON_CANCEL
+    ]
+
+
+def choosing_names(overview: InterviewOverview) -> list[str]:
+    """The candidates still choosing a time, who see added times on their page."""
+    return [c.name for c in overview.candidates if c.status in CHOOSING]
+
+
+def kind_change_refused(overview: InterviewOverview, place: str) -> list[str]:
+    """The booked candidates who keep the dialog's `place` choice ("none", "loc-<i>",
+    "online-<kind>") from being saved: a choice that changes the meeting kind (to or from an
+    online meeting, or another one) is refused while anyone is booked (as
+    scheduling.update_interview refuses it). Empty when the choice can be saved."""
+    kind = place.removeprefix("online-") if place.startswith("online-") else NO_PLACE
+    if kind == overview.meeting_kind:
+        return []
+    return [c.name for c in overview.candidates if c.status == "booked"]
+
+
+def offered_already(overview: InterviewOverview | None, start: datetime) -> bool:
+    """Whether the interview offers `start` (aware) already; a removed time may be offered
+    again (scheduling.add_slots refuses only times it offers)."""
+    if overview is None:
+        return False
+    return any(s.start_at == start and s.status == "offered" for s in overview.slots)
 
 
 def _sync_label(tr: Translator, state: str) -> str:
@@ -246,6 +310,9 @@ class CalendarDetailState(rx.State):
             start = start.replace(tzinfo=ZoneInfo(actor.time_zone))
         if start <= utcnow():
             self.picked = tr("Choose a time in the future.")
+            return
+        if offered_already(self._overview(), start):
+            self.picked = tr("That time is offered already.")
             return
         iso = start.astimezone(ZoneInfo(actor.time_zone)).isoformat()
         if iso not in self._pending_starts:
@@ -380,10 +447,13 @@ class CalendarDetailState(rx.State):
 
     @rx.event
     def detail_changed(self, is_open: bool):
-        """The dialog asks to close (Escape, Close): closes unless an action is working."""
+        """The dialog asks to close (Escape, Close): closes unless an action is working, and
+        gives the focus back to the entry that opened it."""
         if not is_open and not self.working:
             self.detail_open = self.confirm_open = False
             self._pending = {}
+            return rx.call_script(RETURN_FOCUS)
+        return None
 
     @rx.event
     def confirm_changed(self, is_open: bool):
@@ -431,9 +501,8 @@ class CalendarDetailState(rx.State):
             return None
         tr = translator(actor.locale)
         told = [
-            f"{c.name} ({tr('booked') if c.status == 'booked' else tr('still choosing')})"
-            for c in ov.candidates
-            if c.status in ("booked", "invited", "no_fit")
+            f"{name} ({tr('booked') if booked else tr('still choosing')})"
+            for name, booked in told_on_cancel(ov)
         ]
         parts = [
             tr("These candidates are told: {names}.", names=", ".join(told))
@@ -499,11 +568,14 @@ class CalendarDetailState(rx.State):
             clock = time.fromisoformat(self.add_time)
         except ValueError:
             self.message, self.message_kind = tr("Choose a date and a start time."), "error"
-            return None
+            return rx.call_script(SHOW_MESSAGE)
         start = datetime.combine(day, clock, tzinfo=ZoneInfo(actor.time_zone))
         if start <= utcnow():
             self.message, self.message_kind = tr("Choose a time in the future."), "error"
-            return None
+            return rx.call_script(SHOW_MESSAGE)
+        if offered_already(self._overview(), start):
+            self.message, self.message_kind = tr("That time is offered already."), "error"
+            return rx.call_script(SHOW_MESSAGE)
         iso = start.isoformat()
         if iso not in self._pending_starts:
             self._pending_starts = sorted([*self._pending_starts, iso])
@@ -547,9 +619,9 @@ class CalendarDetailState(rx.State):
             return None
         if not self._pending_starts:
             self.message, self.message_kind = tr("Add at least one time first."), "error"
-            return None
+            return rx.call_script(SHOW_MESSAGE)
         parts = [tr("New times: {times}.", times="; ".join(p.label for p in self.pending_times))]
-        choosing = [c.name for c in ov.candidates if c.status == "invited"]
+        choosing = choosing_names(ov)
         no_fit = [c.name for c in ov.candidates if c.status == "no_fit"]
         if choosing:
             parts.append(
@@ -591,10 +663,21 @@ class CalendarDetailState(rx.State):
             changes.append(tr("place “{value}”", value=label))
         if not title:
             self.message, self.message_kind = tr("The title cannot be empty."), "error"
-            return None
+            return rx.call_script(SHOW_MESSAGE)
         if not changes:
             self.message, self.message_kind = tr("Nothing has changed."), "info"
-            return None
+            return rx.call_script(SHOW_MESSAGE)
+        refused = kind_change_refused(ov, self.edit_place)
+        if "place" in action and refused:
+            self.message, self.message_kind = (
+                tr(
+                    "An online meeting cannot be added, removed or changed while candidates "
+                    "are booked ({names}). Remove their times or cancel the interview first.",
+                    names=", ".join(refused),
+                ),
+                "error",
+            )
+            return rx.call_script(SHOW_MESSAGE)
         booked = [c.name for c in ov.candidates if c.status == "booked"]
         effect = (
             tr(
@@ -666,9 +749,7 @@ class CalendarDetailState(rx.State):
 
         calendar = await self.get_state(CalendarState)
         await calendar.after_action(actor)
-        yield rx.call_script(
-            "setTimeout(() => document.querySelector('.rt-DialogContent h2')?.focus(), 200)"
-        )
+        yield rx.call_script(FOCUS_OUTCOME)
 
 
 def _perform(actor: Actor, interview_id: int, location_ids: list[int], action: dict) -> Any:

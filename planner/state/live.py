@@ -6,6 +6,7 @@ loop makes an older one stop. The loop stops when the tab shows another page, wh
 been disconnected for a while, or when the session ends."""
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -15,6 +16,8 @@ from planner.db import session_scope
 from planner.models.base import utcnow
 from planner.services import auth, interview_overview
 from planner.services.actor import Actor
+
+log = logging.getLogger(__name__)
 
 POLL_SECONDS = 2.0
 # A loop whose tab has had no connection for this long stops (a closed tab).
@@ -88,15 +91,23 @@ async def watch_activity(
                     return
                 continue
             disconnected_since = None
-            actor = await asyncio.to_thread(actor_from_cookie, cookie)
-            if actor is None:
-                return
-            marker = await asyncio.to_thread(activity_marker, actor)
-            if marker == seen:
-                continue
-            async with state:
-                state._marker = marker
-            await refresh(actor)
+            try:
+                actor = await asyncio.to_thread(actor_from_cookie, cookie)
+                if actor is None:
+                    return
+                marker = await asyncio.to_thread(activity_marker, actor)
+                if marker == seen:
+                    continue
+                async with state:
+                    state._marker = marker
+                await refresh(actor)
+            except Exception:
+                # A passing failure (a locked or lost database) must not end the tab's live
+                # updates until a reload: the next tick tries again from the marker seen.
+                log.warning("live update of %s failed; trying again", state.router.url.path,
+                            exc_info=True)  # fmt: skip
+                async with state:
+                    state._marker = seen
     finally:
         async with state:
             if state._watch_run == run:

@@ -465,6 +465,38 @@ def test_new_times_reach_who_said_none_fits_with_a_fresh_link(session, world, sm
     assert mikko.status == "booked" and mikko.comments[0].body == "Only Fridays"
 
 
+def test_a_removed_time_can_be_offered_again(session, world) -> None:
+    # Staff remove a time by mistake and add it back: it is offered again (the same slot
+    # row: a slot's start is unique per interview), and Elin, still choosing, can book it.
+    removed = world.slot_ids[1]
+    assert (
+        scheduling.remove_slot(session=session, actor=world.actor, slot_id=removed, now=world.now)
+        == 0
+    )
+    start = next(s.start_at for s in _overview(session, world).slots if s.slot_id == removed)
+    offered_twice = next(
+        s.start_at for s in _overview(session, world).slots if s.slot_id == world.slot_ids[2]
+    )
+
+    result = scheduling.add_slots(
+        session=session, actor=world.actor, interview_id=world.interview_id,
+        starts=[start], now=world.now,
+    )  # fmt: skip
+
+    assert result.added == 1
+    slot = next(s for s in _overview(session, world).slots if s.slot_id == removed)
+    assert slot.status == "offered"
+    assert booking.book(
+        session=session, token=world.tokens[world.elin.id], slot_id=removed, now=world.now
+    ).ok
+    # A time that is offered is still refused.
+    with pytest.raises(InvalidInput, match="already offered"):
+        scheduling.add_slots(
+            session=session, actor=world.actor, interview_id=world.interview_id,
+            starts=[offered_twice], now=world.now,
+        )  # fmt: skip
+
+
 def test_a_change_sends_an_update_with_a_higher_sequence_to_the_booked_and_unsynced(
     session, world, smtp
 ):

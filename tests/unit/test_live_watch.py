@@ -90,3 +90,35 @@ async def test_a_signed_out_tab_stops(account, monkeypatch):
     await asyncio.wait_for(
         live.watch_activity(state, on_page=on_calendar, refresh=refresh), timeout=1
     )
+
+
+async def test_a_failed_refresh_or_marker_read_is_retried_and_the_loop_goes_on(
+    account, monkeypatch
+):
+    # A passing database error (a lock, a dropped connection) must not end the tab's live
+    # updates until the next reload: the next tick tries again.
+    state = FakeState()
+    calls: list[str] = []
+
+    async def refresh(actor: str) -> None:
+        calls.append(actor)
+        if len(calls) == 1:
+            raise RuntimeError("database is locked")
+
+    task = asyncio.create_task(live.watch_activity(state, on_page=on_calendar, refresh=refresh))
+    account["value"] = 2
+    await asyncio.sleep(0.08)
+    assert calls[:2] == ["actor", "actor"]  # failed once, shown at the next tick
+    assert not task.done() and state._marker == 2
+
+    def broken_marker(actor: str) -> int:
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr(live, "activity_marker", broken_marker)
+    await asyncio.sleep(0.05)
+    assert not task.done()
+    monkeypatch.setattr(live, "activity_marker", lambda actor: 3)
+    await asyncio.sleep(0.05)
+    assert len(calls) == 3
+    state.router.url.path = "/candidates"
+    await asyncio.wait_for(task, timeout=1)

@@ -1,0 +1,95 @@
+"""The calendar dialog's confirmations name exactly the candidates the service acts on."""
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from planner.services import scheduling
+from planner.services.interview_overview import CandidateStatus, InterviewOverview
+from planner.state.calendar_actions import (
+    choosing_names,
+    kind_change_refused,
+    offered_already,
+    told_on_cancel,
+)
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+STATUSES = ("invited", "booked", "no_fit", "cancelled", "expired", "withdrawn")
+
+
+def _overview() -> InterviewOverview:
+    candidates = tuple(
+        CandidateStatus(
+            invitation_id=index,
+            candidate_id=index,
+            name=f"Candidate {status}",
+            email=f"{status}@example.com",
+            status=status,
+            booked_slot_id=1 if status == "booked" else None,
+            booked_start=NOW if status == "booked" else None,
+            expires_at=NOW,
+            sent_at=NOW,
+            comments=(),
+        )
+        for index, status in enumerate(STATUSES, start=1)
+    )
+    return InterviewOverview(
+        interview_id=1, title="Chat", status="open", job_id=None, job_title="",
+        organiser_id=1, organiser_name="Astrid", duration_minutes=30, capacity=1,
+        meeting_kind="none", location_id=None, location_name="", location_address="",
+        meeting_url="", host_url="", participants=(), slots=(), candidates=candidates,
+        fingerprint="x",
+    )  # fmt: skip
+
+
+def test_cancel_confirmation_names_everyone_cancel_interview_tells() -> None:
+    # cancel_interview mails the booked candidates and those still choosing, which includes
+    # a candidate who cancelled their own booking (they may book again).
+    told = {f"Candidate {s}" for s in ("booked", *scheduling._STILL_CHOOSING)}
+    assert {name for name, _booked in told_on_cancel(_overview())} == told
+    assert [name for name, booked in told_on_cancel(_overview()) if booked] == ["Candidate booked"]
+
+
+def test_candidates_who_cancelled_their_booking_are_still_choosing() -> None:
+    # They see the open times on their page like those never booked (and may book again).
+    assert choosing_names(_overview()) == ["Candidate invited", "Candidate cancelled"]
+
+
+def _with_status(overview: InterviewOverview, status: str) -> InterviewOverview:
+    return replace(overview, candidates=tuple(c for c in overview.candidates if c.status == status))
+
+
+def test_a_place_that_changes_the_meeting_kind_is_refused_while_candidates_are_booked() -> None:
+    # scheduling.update_interview refuses a new meeting kind while anyone is booked: the
+    # dialog says so in the user's language before asking, instead of a confirmation that
+    # promises the change and then fails with the service's English reason.
+    booked = _with_status(_overview(), "booked")
+    assert kind_change_refused(booked, "online-jitsi") == ["Candidate booked"]
+    assert kind_change_refused(booked, "loc-0") == []
+    assert kind_change_refused(booked, "none") == []
+    online = replace(booked, meeting_kind="jitsi")
+    assert kind_change_refused(online, "loc-0") == ["Candidate booked"]
+    assert kind_change_refused(online, "online-jitsi") == []
+    assert kind_change_refused(_with_status(_overview(), "invited"), "online-jitsi") == []
+
+
+def test_a_time_offered_already_is_refused_before_asking() -> None:
+    # add_slots refuses a time the interview offers (InvalidInput, English); a removed one
+    # may be offered again.
+    from planner.services.interview_overview import SlotStatus
+
+    offered = datetime(2026, 12, 8, 11, 0, tzinfo=UTC)
+    removed = datetime(2026, 12, 8, 13, 0, tzinfo=UTC)
+    slots = tuple(
+        SlotStatus(
+            slot_id=n, start_at=start, end_at=start, status=status, booked=0, capacity=1,
+            candidate_names=(),
+        )
+        for n, (start, status) in enumerate(((offered, "offered"), (removed, "removed")))
+    )  # fmt: skip
+    overview = replace(_overview(), slots=slots)
+    copenhagen = ZoneInfo("Europe/Copenhagen")
+    assert offered_already(overview, offered.astimezone(copenhagen))
+    assert not offered_already(overview, removed.astimezone(copenhagen))
+    assert offered_already(overview, datetime(2026, 12, 8, 12, 0, tzinfo=copenhagen))
+    assert not offered_already(overview, datetime(2026, 12, 8, 13, 0, tzinfo=copenhagen))

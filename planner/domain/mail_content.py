@@ -405,20 +405,34 @@ def cancellation_for_staff(
 
 
 def slot_removed_for_candidate(
-    reader: Reader, facts: InterviewFacts, *, rebook_url: str = "", final: bool = False
+    reader: Reader,
+    facts: InterviewFacts,
+    *,
+    rebook_url: str = "",
+    final: bool = False,
+    interview_cancelled: bool = False,
 ) -> MailContent:
     """Candidate: the time you booked was withdrawn (with the iMIP CANCEL attached).
-    `final`: no other time will follow (the candidate's data is being erased)."""
+    `final`: no other time will follow (the candidate's data is being erased, or the
+    interview is cancelled); `interview_cancelled`: staff cancelled the whole interview, and
+    the subject and first lines say so."""
     tr = reader.tr
+    lead = (
+        tr(
+            "Unfortunately, {title} has been cancelled, so the time you booked no longer "
+            "stands. We apologise for the inconvenience.",
+            title=facts.title,
+        )
+        if interview_cancelled
+        else tr(
+            "Unfortunately, the time you booked for {title} is no longer available. "
+            "We apologise for the inconvenience.",
+            title=facts.title,
+        )
+    )
     blocks: list[Block] = [
         Paragraph(tr("Hello {name},", name=reader.name)),
-        Paragraph(
-            tr(
-                "Unfortunately, the time you booked for {title} is no longer available. "
-                "We apologise for the inconvenience.",
-                title=facts.title,
-            )
-        ),
+        Paragraph(lead),
         _details(reader, facts),
         Paragraph(tr("The attached cancellation removes the interview from your calendar.")),
     ]
@@ -430,10 +444,11 @@ def slot_removed_for_candidate(
         blocks.append(Action(label=tr("Choose another time"), url=rebook_url))
     else:
         blocks.append(Paragraph(tr("We will contact you about a new time.")))
+    when = _short(reader, facts)
     return MailContent(
-        subject=tr(
-            "Time withdrawn: {title}, {when}", title=facts.title, when=_short(reader, facts)
-        ),
+        subject=tr("Interview cancelled: {title}, {when}", title=facts.title, when=when)
+        if interview_cancelled
+        else tr("Time withdrawn: {title}, {when}", title=facts.title, when=when),
         blocks=tuple(blocks),
         footer=_footer(reader, facts.account_name),
         lang=reader.locale,
@@ -441,16 +456,32 @@ def slot_removed_for_candidate(
 
 
 def slot_removed_for_staff(
-    reader: Reader, facts: InterviewFacts, *, candidate_name: str, delivery: CalendarDelivery
+    reader: Reader,
+    facts: InterviewFacts,
+    *,
+    candidate_name: str,
+    delivery: CalendarDelivery,
+    interview_cancelled: bool = False,
 ) -> MailContent:
-    """Staff: a booked time was removed and the candidate told."""
+    """Staff: a booked time was removed and the candidate told; `interview_cancelled`: the
+    whole interview was cancelled, and the subject and text say so."""
     tr = reader.tr
+    when = _short(reader, facts)
     return MailContent(
-        subject=tr("Time removed: {title}, {when}", title=facts.title, when=_short(reader, facts)),
+        subject=tr("Interview cancelled: {title}, {when}", title=facts.title, when=when)
+        if interview_cancelled
+        else tr("Time removed: {title}, {when}", title=facts.title, when=when),
         blocks=(
             Paragraph(tr("Hello {name},", name=reader.name)),
             Paragraph(
                 tr(
+                    "{title} was cancelled, and with it the time booked by {candidate}. The "
+                    "candidate has been told.",
+                    candidate=candidate_name,
+                    title=facts.title,
+                )
+                if interview_cancelled
+                else tr(
                     "The time booked by {candidate} for {title} was removed. The candidate "
                     "has been told.",
                     candidate=candidate_name,

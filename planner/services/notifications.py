@@ -600,11 +600,13 @@ def queue_slot_removed(
     sequence: int | None = None,
     notify_staff: bool = True,
     final: bool = False,
+    interview_cancelled: bool = False,
 ) -> int:
     """Record the mails for a booked slot that staff removed: the candidate who had booked
     it (iMIP CANCEL; `link` to choose another time; `final`: told no new time will follow,
     as when their data is erased) and, unless `notify_staff` is false, the staff (CANCEL for
-    those whose calendar got it by mail)."""
+    those whose calendar got it by mail). `interview_cancelled`: staff cancelled the whole
+    interview, and both mails say so (subject "Interview cancelled: ...")."""
     ctx = _booking_context(session, booking_id, meeting_url=None)
     sequence = ctx.interview.ics_sequence + 1 if sequence is None else sequence
     reader = _reader_for_candidate(ctx.candidate, ctx.invitation)
@@ -616,11 +618,19 @@ def queue_slot_removed(
         method=Method.CANCEL,
         sequence=sequence,
         candidate_content=content.slot_removed_for_candidate(
-            reader, ctx.facts, rebook_url=link or "", final=final
+            reader,
+            ctx.facts,
+            rebook_url=link or "",
+            final=final,
+            interview_cancelled=interview_cancelled,
         ),
         candidate_description=content.event_description(reader, ctx.facts),
         staff_content=lambda r, s: content.slot_removed_for_staff(
-            r, ctx.facts, candidate_name=ctx.candidate.name, delivery=_delivery(s)
+            r,
+            ctx.facts,
+            candidate_name=ctx.candidate.name,
+            delivery=_delivery(s),
+            interview_cancelled=interview_cancelled,
         ),
     )
     return _record_all(session, mails)

@@ -606,6 +606,7 @@ def cancel_interview(
             account_id=booking.account_id,
             booking_id=booking.id,
             final=True,
+            interview_cancelled=True,
         )
         calendar_events.record_booking_cancelled(session=session, booking_id=booking.id)
     unbooked = 0

@@ -382,6 +382,12 @@ def test_cancel_tells_booked_and_choosing_candidates_and_the_staff(session, worl
         event = parse_both(part.get_content())[0][0]
         assert int(event["SEQUENCE"]) >= 1
     assert "aflyst" in _text(mails[world.freja.email])  # no new time will follow
+    # Worded as the interview cancelled, not as one time withdrawn or removed.
+    assert mails[world.freja.email]["Subject"].startswith("Samtale aflyst: Backend interview")
+    assert "Desværre er Backend interview blevet aflyst" in _text(mails[world.freja.email])
+    assert mails[world.admin.email]["Subject"].startswith("Interview cancelled: Backend interview")
+    assert "was cancelled, and with it the time booked by" in _text(mails[world.admin.email])
+    assert mails[world.manager.email]["Subject"].startswith("Intervju inställd: Backend interview")
     # Those still choosing: a plain mail, nothing for their calendar.
     for to in (world.elin.email, world.mikko.email):
         assert calendar_part(mails[to]) is None

@@ -448,8 +448,21 @@ def _detail() -> rx.Component:
                         rx.link(D.meeting_url, href=D.meeting_url, is_external=True),
                     ),
                 ),
+                # The organiser hosts through the meeting's own link (Teams, Meet, Zoom and
+                # Jitsi have no separate host link Planner keeps): said once, not a second
+                # copy of the same link.
                 rx.cond(
-                    D.host_url != "",
+                    (D.host_url != "") & (D.host_url == D.meeting_url),
+                    rx.text(
+                        tx(
+                            "You host this meeting: join with this link, signed in to your account."
+                        ),
+                        size="1",
+                        color_scheme="gray",
+                    ),
+                ),
+                rx.cond(
+                    (D.host_url != "") & (D.host_url != D.meeting_url),
                     _fact(
                         tx("Host link (only for you):"),
                         rx.link(D.host_url, href=D.host_url, is_external=True),

@@ -371,7 +371,10 @@ class CalendarDetailState(rx.State):
                 organiser=p.is_organiser,
                 sync_state=p.sync_state,
                 sync_label=_sync_label(tr, p.sync_state),
-                event_label=_event_label(tr, p.event_state),
+                # A cancelled interview has nothing booked, and nothing will be.
+                event_label=tr("Interview cancelled")
+                if ov.status == "cancelled"
+                else _event_label(tr, p.event_state),
             )
             for p in ov.participants
         ]

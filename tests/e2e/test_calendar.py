@@ -291,6 +291,10 @@ def test_cancelling_the_interview_names_everyone_told(
         "Interview cancelled. 2 candidates have been told."
     )
     expect(dialog.get_by_role("button", name="Cancel the interview")).to_have_count(0)
+    # Participants no longer read "Nothing booked yet", as if a booking might still come.
+    expect(dialog.get_by_text("Nothing booked yet")).to_have_count(0)
+    participant = dialog.get_by_role("listitem").filter(has_text="Astrid Holm").first
+    expect(participant).to_contain_text("Interview cancelled")
     with db() as session:
         assert session.get(Interview, made.interview_id).status == "cancelled"
         assert len(notifications_since(session, since)) >= 2
@@ -482,3 +486,36 @@ def test_times_picked_on_the_grid_are_offered_after_a_confirmation(
             )
         ).all()
     assert sorted(s.astimezone(COPENHAGEN).hour for s in starts) == [9, 13]
+
+
+@pytest.mark.parametrize(("email", "hosts"), [(ADMIN, True), (RECRUITER, False)])
+def test_the_meeting_link_shows_and_only_the_organiser_is_told_they_host(
+    page: Page, sign_in, make_interview, db, email, hosts
+) -> None:
+    """A booked online interview's dialog shows its meeting link to staff; the organiser
+    (Astrid) is told they host through it, once, with no second copy of the same link."""
+    from interview_data import actor_named
+
+    from planner.models import ProviderEventLink
+
+    made = make_interview(41 if hosts else 42, book={"Rasmus Møller": 0})
+    url = f"https://meet.jit.si/Planner-{made.title.split()[-1]}"
+    with db() as session:
+        booked = session.exec(select(Booking).where(Booking.slot_id == made.slot_ids[0])).one()
+        astrid = actor_named(session, "Astrid Holm").user_id
+        session.get(Interview, made.interview_id).meeting_kind = "jitsi"
+        session.add(
+            ProviderEventLink(
+                account_id=booked.account_id, interview_id=made.interview_id,
+                booking_id=booked.id, staff_user_id=astrid, provider="google",
+                event_key=f"e2e{made.interview_id}", meeting_url=url, status="created",
+            )
+        )  # fmt: skip
+        session.commit()
+    _open_calendar(page, sign_in, made.week_url, email=email)
+    dialog = _open_dialog(page, made)
+    expect(dialog.get_by_role("link", name=url)).to_have_count(1)
+    expect(dialog.get_by_text("Host link (only for you):")).to_have_count(0)
+    expect(dialog.get_by_text("You host this meeting", exact=False)).to_have_count(
+        1 if hosts else 0
+    )

@@ -4,9 +4,9 @@ the candidate's comments, and previous-calendar appointments naming them."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
-from planner.domain.vocabulary import InterviewStatus, SlotStatus
+from planner.domain.vocabulary import BookingStatus, InterviewStatus, SlotStatus
 from planner.models import (
     Booking,
     Candidate,
@@ -16,6 +16,7 @@ from planner.models import (
     Job,
     OfferedSlot,
 )
+from planner.models.base import utcnow
 from planner.services import previous_calendar
 from planner.services.actor import Actor, owned
 from planner.services.previous_calendar import AppointmentRow
@@ -68,10 +69,15 @@ class CandidateProfile:
     appointments: tuple[AppointmentRow, ...]
 
 
-def candidate_profile(*, session: Session, actor: Actor, candidate_id: int) -> CandidateProfile:
+def candidate_profile(
+    *, session: Session, actor: Actor, candidate_id: int, now: datetime | None = None
+) -> CandidateProfile:
     """A candidate of the account with their interviews (newest invitation first; each with
-    its bookings, the candidate's comments and, while they still choose, the times offered)
-    and previous-calendar appointments. Raises NotFound for another account's candidate."""
+    its bookings, the candidate's comments and, while they still choose, the times they can
+    still book: offered, after `now` (UTC, default the current time) and with a free seat,
+    as their booking page lists them) and previous-calendar appointments. Raises NotFound
+    for another account's candidate."""
+    now = now or utcnow()
     candidate = owned(actor, session.get(Candidate, candidate_id), "Candidate")
     assert candidate.id is not None
     job = session.get(Job, candidate.job_id) if candidate.job_id else None
@@ -96,16 +102,26 @@ def candidate_profile(*, session: Session, actor: Actor, candidate_id: int) -> C
             ProfileBooking(start=slot.start_at, end=slot.end_at, status=booking.status)
         )
     offered: dict[int, list[tuple[datetime, datetime]]] = {}
+    seats_taken = (
+        select(func.count())
+        .select_from(Booking)
+        .where(Booking.slot_id == OfferedSlot.id, Booking.status == BookingStatus.ACTIVE.value)
+        .correlate(OfferedSlot)
+        .scalar_subquery()
+    )
     for interview_id, start, end in session.exec(
         select(OfferedSlot.interview_id, OfferedSlot.start_at, OfferedSlot.end_at)
         .join(
             CandidateInvitation,
             col(CandidateInvitation.interview_id) == OfferedSlot.interview_id,
         )
+        .join(Interview, col(Interview.id) == OfferedSlot.interview_id)
         .where(
             CandidateInvitation.candidate_id == candidate_id,
             col(CandidateInvitation.status).in_(("invited", "no_fit")),
             OfferedSlot.status == SlotStatus.OFFERED.value,
+            OfferedSlot.start_at > now,
+            seats_taken < Interview.capacity,  # a time another candidate filled is gone
         )
         .order_by(col(OfferedSlot.start_at))
     ).all():

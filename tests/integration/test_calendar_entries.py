@@ -110,10 +110,16 @@ def test_the_profile_lists_the_times_still_offered_to_a_candidate_choosing(sessi
         session=session, actor=world["admin"], candidate_id=world["elin"].id
     )
     by_title = {item.title: item for item in profile.interviews}
+    # Freja booked the first time of "Own" (one seat): Elin can choose only the second.
     assert [start for start, _end in by_title["Own"].offered] == [
-        world["start"],
         world["start"] + timedelta(hours=1),
     ]
+    # Past times are not offered either.
+    later = candidate_profile.candidate_profile(
+        session=session, actor=world["admin"], candidate_id=world["elin"].id,
+        now=world["start"] + timedelta(hours=1, minutes=5),
+    )  # fmt: skip
+    assert {item.title: item for item in later.interviews}["Own"].offered == ()
     booked = candidate_profile.candidate_profile(
         session=session, actor=world["admin"], candidate_id=world["freja"].id
     )

@@ -165,6 +165,41 @@ def sync_invitation(reader: Reader, *, account_name: str, link: str) -> MailCont
     )
 
 
+def _offered_times(
+    reader: Reader, slots: tuple[tuple[datetime, datetime], ...], expires_at: datetime
+) -> list[Block]:
+    """The times a candidate may choose (UTC start, end; the first MAX_LISTED_SLOTS, in the
+    reader's zone), what to do when none suits, and until when their link works."""
+    tr = reader.tr
+    blocks: list[Block] = []
+    if slots:
+        shown = slots[:MAX_LISTED_SLOTS]
+        zone = zone_name(shown[0][0], locale=reader.locale, time_zone=reader.time_zone)
+        blocks.append(Paragraph(tr("Times offered (in your time zone, {zone}):", zone=zone)))
+        blocks.append(
+            Bullets(
+                tuple(
+                    format_when(s, e, locale=reader.locale, time_zone=reader.time_zone).rsplit(
+                        " (", 1
+                    )[0]
+                    for s, e in shown
+                )
+            )
+        )
+    blocks.append(
+        Paragraph(tr("If none of the times suits you, you can leave a comment on the same page."))
+    )
+    blocks.append(
+        Paragraph(
+            tr(
+                "The link is personal and works until {date}.",
+                date=format_day(expires_at, locale=reader.locale, time_zone=reader.time_zone),
+            )
+        )
+    )
+    return blocks
+
+
 def interview_invitation(
     reader: Reader,
     *,
@@ -220,31 +255,7 @@ def interview_invitation(
         )
     )
     blocks.append(Action(label=tr("Choose a time"), url=link))
-    if slots:
-        shown = slots[:MAX_LISTED_SLOTS]
-        zone = zone_name(shown[0][0], locale=reader.locale, time_zone=reader.time_zone)
-        blocks.append(Paragraph(tr("Times offered (in your time zone, {zone}):", zone=zone)))
-        blocks.append(
-            Bullets(
-                tuple(
-                    format_when(s, e, locale=reader.locale, time_zone=reader.time_zone).rsplit(
-                        " (", 1
-                    )[0]
-                    for s, e in shown
-                )
-            )
-        )
-    blocks.append(
-        Paragraph(tr("If none of the times suits you, you can leave a comment on the same page."))
-    )
-    blocks.append(
-        Paragraph(
-            tr(
-                "The link is personal and works until {date}.",
-                date=format_day(expires_at, locale=reader.locale, time_zone=reader.time_zone),
-            )
-        )
-    )
+    blocks.extend(_offered_times(reader, slots, expires_at))
     return MailContent(
         subject=subject.strip() or tr("Choose a time for your interview: {title}", title=title),
         blocks=tuple(blocks),
@@ -552,31 +563,7 @@ def new_times_for_candidate(
         ),
         Action(label=tr("Choose a time"), url=link),
     ]
-    if slots:
-        shown = slots[:MAX_LISTED_SLOTS]
-        zone = zone_name(shown[0][0], locale=reader.locale, time_zone=reader.time_zone)
-        blocks.append(Paragraph(tr("Times offered (in your time zone, {zone}):", zone=zone)))
-        blocks.append(
-            Bullets(
-                tuple(
-                    format_when(s, e, locale=reader.locale, time_zone=reader.time_zone).rsplit(
-                        " (", 1
-                    )[0]
-                    for s, e in shown
-                )
-            )
-        )
-    blocks.append(
-        Paragraph(tr("If none of the times suits you, you can leave a comment on the same page."))
-    )
-    blocks.append(
-        Paragraph(
-            tr(
-                "The link is personal and works until {date}.",
-                date=format_day(expires_at, locale=reader.locale, time_zone=reader.time_zone),
-            )
-        )
-    )
+    blocks.extend(_offered_times(reader, slots, expires_at))
     blocks.append(Paragraph(tr("The link in earlier mails no longer works: use this one.")))
     return MailContent(
         subject=tr("New times for your interview: {title}", title=title),

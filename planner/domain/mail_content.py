@@ -43,6 +43,9 @@ class InterviewFacts:
     place: str = ""
     meeting_url: str = ""
     job: str = ""
+    # An online meeting whose link the organiser's provider is still making: it follows
+    # in its own mail (meeting_link_for_candidate / _for_staff).
+    meeting_follows: bool = False
 
 
 def _footer(reader: Reader, account_name: str) -> str:
@@ -67,6 +70,13 @@ def _details(reader: Reader, facts: InterviewFacts, *, candidate: str = "") -> D
         rows.append((tr("Where"), facts.place))
     if facts.meeting_url:
         rows.append((tr("Online meeting"), facts.meeting_url))
+    elif facts.meeting_follows:
+        rows.append(
+            (
+                tr("Online meeting"),
+                tr("The link to the online meeting follows in a separate e-mail."),
+            )
+        )
     if candidate:
         rows.append((tr("Candidate"), candidate))
     else:
@@ -108,6 +118,8 @@ def event_description(reader: Reader, facts: InterviewFacts, *, manage_url: str 
         lines.append(tr("Where: {place}", place=facts.place))
     if facts.meeting_url:
         lines.append(tr("Online meeting: {url}", url=facts.meeting_url))
+    elif facts.meeting_follows:
+        lines.append(tr("The link to the online meeting follows in a separate e-mail."))
     if manage_url:
         lines.append(tr("Change or cancel: {url}", url=manage_url))
     return "\n".join(lines)
@@ -610,6 +622,49 @@ def interview_changed_for_staff(
             _details(reader, facts, candidate=candidate_name),
             *_meeting(reader, facts),
             Paragraph(tr("The attached update replaces the interview in your calendar.")),
+        ),
+        footer=_footer(reader, facts.account_name),
+        lang=reader.locale,
+    )
+
+
+def meeting_link_for_candidate(reader: Reader, facts: InterviewFacts) -> MailContent:
+    """Candidate with a booking: the online meeting's link, which an earlier mail said
+    would follow (the iMIP REQUEST attached carries it too); `facts` have the link."""
+    tr = reader.tr
+    return MailContent(
+        subject=tr("Meeting link: {title}, {when}", title=facts.title, when=_short(reader, facts)),
+        blocks=(
+            Paragraph(tr("Hello {name},", name=reader.name)),
+            Paragraph(tr("The online meeting for your interview is ready:")),
+            _details(reader, facts),
+            *_meeting(reader, facts),
+            Paragraph(tr("The attached update adds the meeting link to your calendar.")),
+        ),
+        footer=_footer(reader, facts.account_name),
+        lang=reader.locale,
+    )
+
+
+def meeting_link_for_staff(
+    reader: Reader, facts: InterviewFacts, *, candidate_name: str
+) -> MailContent:
+    """Staff whose calendar is not synced: the link of a booked interview's online
+    meeting, which an earlier mail said would follow (iMIP REQUEST attached)."""
+    tr = reader.tr
+    return MailContent(
+        subject=tr("Meeting link: {title}, {when}", title=facts.title, when=_short(reader, facts)),
+        blocks=(
+            Paragraph(tr("Hello {name},", name=reader.name)),
+            Paragraph(
+                tr(
+                    "The online meeting for the interview with {candidate} is ready:",
+                    candidate=candidate_name,
+                )
+            ),
+            _details(reader, facts, candidate=candidate_name),
+            *_meeting(reader, facts),
+            Paragraph(tr("The attached update adds the meeting link to your calendar.")),
         ),
         footer=_footer(reader, facts.account_name),
         lang=reader.locale,

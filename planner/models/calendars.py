@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, Index, text
 from sqlmodel import Field, SQLModel
 
 from planner.domain.vocabulary import (
@@ -141,7 +141,16 @@ class ProviderEventLink(SQLModel, table=True):
     __tablename__ = "provider_event_link"
     __table_args__ = (
         one_of("status", values(EventLinkStatus), "status_known"),
-        UniqueConstraint("booking_id", "staff_user_id", name="uq_event_link_booking_user"),
+        # One current event per booking and person; a meeting change replaces the events
+        # (the replaced links stay until their deletes are done, then as history).
+        Index(
+            "uq_event_link_current",
+            "booking_id",
+            "staff_user_id",
+            unique=True,
+            sqlite_where=text("replaced_at IS NULL"),
+            postgresql_where=text("replaced_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -161,3 +170,6 @@ class ProviderEventLink(SQLModel, table=True):
     status: str = Field(default=EventLinkStatus.PENDING.value, max_length=10)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Set when a change of the interview's online meeting replaced this event with a new one
+    # (a new link of the same booking and person); the old event is then deleted.
+    replaced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -157,15 +157,7 @@ def _last_offered_end(session: Session, interview_id: int) -> datetime | None:
 
 def _meeting_url(session: Session, booking_id: int) -> str:
     """The join link of the booking's online meeting, once a provider has made it."""
-    url = session.exec(
-        select(ProviderEventLink.meeting_url)
-        .where(
-            ProviderEventLink.booking_id == booking_id,
-            ProviderEventLink.meeting_url.is_not(None),  # type: ignore[union-attr]
-        )
-        .order_by(ProviderEventLink.id)  # type: ignore[arg-type]
-    ).first()
-    return url or ""
+    return calendar_events.meeting_link_state(session=session, booking_id=booking_id)[1]
 
 
 def _open_slots(session: Session, interview: Interview, now: datetime) -> list[OfferedSlot]:
@@ -597,6 +589,21 @@ def expand_booking_made(
         data={"booking_id": booking_id},
         occurred_at=datetime.fromisoformat(occurred_at) if occurred_at else None,
     )
+    if (
+        calendar_events.meeting_link_state(session=session, booking_id=booking_id)[0]
+        == calendar_events.MEETING_PENDING
+    ):
+        # The organiser's provider makes the meeting when it writes their event: the
+        # confirmations wait for its link (a little), rendered by the worker.
+        notifications.request(
+            session=session,
+            name="booking_confirmation",
+            account_id=account_id,
+            booking_id=booking_id,
+            link=link,
+            wait_until=notifications.meeting_wait_until(utcnow()),
+        )
+        return effects + 1
     effects += notifications.queue_booking_confirmation(
         session=session, booking_id=booking_id, link=link
     )

@@ -115,6 +115,40 @@ def record_booking_created(*, session: Session, booking_id: int) -> int:
     """Record, without committing, that the booked interview goes into the calendar of each
     participant (and the organiser) with a live calendar connection. Returns how many (0
     when the booking's events were recorded before)."""
+    if session.exec(
+        select(ProviderEventLink.id).where(ProviderEventLink.booking_id == booking_id)
+    ).first():
+        return 0  # recorded before: a repeated expansion of the same booking
+    return _record_links(session, booking_id)
+
+
+def record_meeting_changed(*, session: Session, booking_id: int, now: datetime) -> int:
+    """Record, without committing, that the booking's events are replaced because the
+    interview's online meeting changed (for example from a place to Teams, or from Meet to
+    Zoom): each current event is marked replaced and queued for deletion (with its Zoom
+    meeting), and new events are recorded as at booking time, with the meeting the
+    interview has now (the organiser's provider makes it; Jitsi gets a new room). A
+    provider cannot turn an event's Teams meeting off (Graph keeps it online once made) and
+    the organiser's event may move to another calendar, so the events are made anew rather
+    than changed. Returns how many new events were recorded."""
+    current = session.exec(
+        select(ProviderEventLink).where(
+            ProviderEventLink.booking_id == booking_id,
+            col(ProviderEventLink.replaced_at).is_(None),
+        )
+    ).all()
+    for link in current:
+        assert link.id is not None
+        link.replaced_at = now
+        link.updated_at = now
+        session.add(link)
+        if link.status in (EventLinkStatus.PENDING.value, EventLinkStatus.CREATED.value):
+            _queue(session, account_id=link.account_id, link_id=link.id, action=DELETE)
+    session.flush()
+    return _record_links(session, booking_id)
+
+
+def _record_links(session: Session, booking_id: int) -> int:
     row = session.exec(
         select(Interview.id, Interview.organiser_id, Interview.meeting_kind, Interview.account_id)
         .join(OfferedSlot, col(OfferedSlot.interview_id) == Interview.id)
@@ -124,10 +158,6 @@ def record_booking_created(*, session: Session, booking_id: int) -> int:
     if row is None:
         return 0
     interview_id, organiser_id, meeting_kind, account_id = row
-    if session.exec(
-        select(ProviderEventLink.id).where(ProviderEventLink.booking_id == booking_id)
-    ).first():
-        return 0  # recorded before: a repeated expansion of the same booking
     people = set(
         session.exec(
             select(InterviewParticipant.staff_user_id).where(
@@ -173,6 +203,42 @@ def record_booking_created(*, session: Session, booking_id: int) -> int:
     return recorded
 
 
+MEETING_READY = "ready"
+MEETING_PENDING = "pending"
+MEETING_NONE = "none"
+
+
+def meeting_link_state(*, session: Session, booking_id: int) -> tuple[str, str]:
+    """Whether the booking's online meeting has its join link yet, as (state, url):
+    ("ready", url) once it exists; ("pending", "") while the organiser's event, whose
+    provider makes the Teams, Meet or Zoom meeting, is still to be written; ("none", "")
+    when the interview has no online meeting or none will come (no organiser calendar,
+    or its event was given up). Reads only the booking's current events."""
+    kind = session.exec(
+        select(Interview.meeting_kind, Interview.organiser_id)
+        .join(OfferedSlot, col(OfferedSlot.interview_id) == Interview.id)
+        .join(Booking, col(Booking.slot_id) == OfferedSlot.id)
+        .where(Booking.id == booking_id)
+    ).first()
+    if kind is None or kind[0] == MeetingKind.NONE.value:
+        return MEETING_NONE, ""
+    links = session.exec(
+        select(ProviderEventLink).where(
+            ProviderEventLink.booking_id == booking_id,
+            col(ProviderEventLink.replaced_at).is_(None),
+        )
+    ).all()
+    organiser = next((link for link in links if link.staff_user_id == kind[1]), None)
+    if organiser is not None and organiser.meeting_url:
+        return MEETING_READY, organiser.meeting_url
+    urls = sorted((link.id or 0, link.meeting_url) for link in links if link.meeting_url)
+    if urls:
+        return MEETING_READY, urls[0][1] or ""
+    if organiser is not None and organiser.status == EventLinkStatus.PENDING.value:
+        return MEETING_PENDING, ""
+    return MEETING_NONE, ""
+
+
 def record_booking_cancelled(*, session: Session, booking_id: int) -> int:
     """Record, without committing, that the booking's events are to be removed from every
     calendar they were (or are about to be) written to. Returns how many."""
@@ -198,6 +264,7 @@ def record_booking_updated(*, session: Session, booking_id: int, sequence: int) 
     links = session.exec(
         select(ProviderEventLink).where(
             ProviderEventLink.booking_id == booking_id,
+            col(ProviderEventLink.replaced_at).is_(None),
             col(ProviderEventLink.status).in_(
                 (EventLinkStatus.PENDING.value, EventLinkStatus.CREATED.value)
             ),
@@ -342,6 +409,8 @@ def prepare(*, session: Session, row_id: int, settings: Settings) -> CalendarWor
             return replace_work(base, wait=True)  # the create is still under way
         if link.status != EventLinkStatus.CREATED.value or not link.external_event_id:
             return replace_work(base, skip="")  # never written, or removed: nothing to change
+        if link.replaced_at is not None:
+            return replace_work(base, skip="")  # replaced by a new event: its delete runs
         booking = session.get(Booking, link.booking_id)
         if booking is None or booking.status != BookingStatus.ACTIVE.value:
             return replace_work(base, skip="")  # cancelled: its delete removes the event
@@ -358,6 +427,8 @@ def prepare(*, session: Session, row_id: int, settings: Settings) -> CalendarWor
     # create
     if link.status != EventLinkStatus.PENDING.value:
         return replace_work(base, skip="")  # written already (a duplicate run)
+    if link.replaced_at is not None:
+        return replace_work(base, skip="")  # replaced before it was written
     booking = session.get(Booking, link.booking_id)
     if booking is None or booking.status != BookingStatus.ACTIVE.value:
         return replace_work(base, skip="")  # cancelled before it was written
@@ -377,6 +448,7 @@ def prepare(*, session: Session, row_id: int, settings: Settings) -> CalendarWor
             select(ProviderEventLink).where(
                 ProviderEventLink.booking_id == link.booking_id,
                 ProviderEventLink.staff_user_id == interview.organiser_id,
+                col(ProviderEventLink.replaced_at).is_(None),
             )
         ).first()
         if organiser_link is not None and organiser_link.id != link.id:
@@ -477,7 +549,8 @@ def finish(
             link.status = EventLinkStatus.DELETED.value
         if link is not None and work.action == CREATE and not error:
             booking = session.get(Booking, link.booking_id)
-            if link.status == "pending" and booking and booking.status != "active":
+            gone = booking is None or booking.status != "active" or link.replaced_at is not None
+            if link.status == "pending" and gone:
                 link.status = EventLinkStatus.DELETED.value
         outcome = "given_up" if error else "done"
     elif result.error is not None:

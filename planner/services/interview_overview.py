@@ -317,7 +317,10 @@ def _build(
                 ProviderEventLink.status,
                 ProviderEventLink.meeting_url,
                 ProviderEventLink.id,
-            ).where(col(ProviderEventLink.booking_id).in_(booking_ids))
+            ).where(
+                col(ProviderEventLink.booking_id).in_(booking_ids),
+                col(ProviderEventLink.replaced_at).is_(None),  # replaced events are going
+            )
         ).all():
             links[user_id].append(status)
             if url:

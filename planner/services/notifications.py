@@ -12,7 +12,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
@@ -50,7 +50,6 @@ from planner.models import (
     Location,
     OfferedSlot,
     OutboxMessage,
-    ProviderEventLink,
     StaffUser,
 )
 from planner.models.base import utcnow
@@ -272,19 +271,47 @@ def _place(session: Session, interview: Interview) -> str:
 
 
 def _meeting_url(session: Session, booking_id: int) -> str:
-    url = session.exec(
-        select(ProviderEventLink.meeting_url)
-        .where(
-            ProviderEventLink.booking_id == booking_id,
-            col(ProviderEventLink.meeting_url).is_not(None),
-        )
-        .order_by(col(ProviderEventLink.id))
-    ).first()
-    return url or ""
+    from planner.services.calendar_events import meeting_link_state
+
+    return meeting_link_state(session=session, booking_id=booking_id)[1]
+
+
+class MeetingLinkPending(Exception):
+    """The booking's online meeting is still being made by the organiser's provider: the
+    mail that should carry its link waits (render_requested tries it again shortly)."""
+
+
+# How long a booking's mails wait for a provider-made meeting link (Teams, Meet, Zoom)
+# before they go without it, saying it follows; the link then comes in its own mail.
+MEETING_LINK_WAIT = timedelta(minutes=2)
+MEETING_LINK_RETRY = timedelta(seconds=3)
+
+
+def meeting_wait_until(now: datetime) -> str:
+    """The `wait_until` argument (ISO 8601, UTC) for a mail recorded at `now` (UTC) that
+    should carry the booking's meeting link: MEETING_LINK_WAIT from now."""
+    return (now + MEETING_LINK_WAIT).isoformat()
+
+
+def _meeting_follows(session: Session, booking_id: int, wait_until: str | None) -> bool:
+    """Whether a mail about the booking goes without its meeting link, saying it follows
+    (the organiser's provider is still making it and `wait_until` has passed). Raises
+    MeetingLinkPending while it is being made and `wait_until` has not passed; no
+    `wait_until` means no waiting (and nothing said about a link to follow)."""
+    from planner.services.calendar_events import MEETING_PENDING, meeting_link_state
+
+    if wait_until is None:
+        return False
+    state, _url = meeting_link_state(session=session, booking_id=booking_id)
+    if state != MEETING_PENDING:
+        return False
+    if utcnow() < datetime.fromisoformat(wait_until):
+        raise MeetingLinkPending(booking_id)
+    return True
 
 
 def _booking_context(
-    session: Session, booking_id: int, *, meeting_url: str | None
+    session: Session, booking_id: int, *, meeting_url: str | None, meeting_follows: bool = False
 ) -> _BookingContext:
     booking = _get(session, Booking, booking_id, "Booking")
     invitation = _get(session, CandidateInvitation, booking.invitation_id, "Invitation")
@@ -302,6 +329,7 @@ def _booking_context(
         place=_place(session, interview),
         meeting_url=meeting_url if meeting_url is not None else _meeting_url(session, booking_id),
         job=_job_title(session, interview),
+        meeting_follows=meeting_follows,
     )
     return _BookingContext(
         account=account,
@@ -526,12 +554,21 @@ def queue_booking_confirmation(
     link: str | None = None,
     sequence: int | None = None,
     meeting_url: str | None = None,
+    wait_until: str | None = None,
 ) -> int:
     """Record the confirmation of a booking: the candidate's (iMIP REQUEST, "add to
     calendar" links, `link` to change or cancel) and each staff member's. `sequence`
     defaults to the interview's `ics_sequence`; `meeting_url` to the booking's provider
-    event link. Returns the number of mails newly queued."""
-    ctx = _booking_context(session, booking_id, meeting_url=meeting_url)
+    event link. With `wait_until` (ISO 8601, UTC; see meeting_wait_until) the mails wait
+    for a meeting link the organiser's provider is still making (MeetingLinkPending) and,
+    once that time has passed, go without it, saying it follows, and a "meeting_link"
+    mail is requested. Returns the number of mails newly queued."""
+    if wait_until is not None:
+        booking = _get(session, Booking, booking_id, "Booking")
+        if booking.status != BookingStatus.ACTIVE.value:
+            return 0  # cancelled while it waited: its cancellation says what there is to say
+    follows = meeting_url is None and _meeting_follows(session, booking_id, wait_until)
+    ctx = _booking_context(session, booking_id, meeting_url=meeting_url, meeting_follows=follows)
     sequence = ctx.interview.ics_sequence if sequence is None else sequence
     reader = _reader_for_candidate(ctx.candidate, ctx.invitation)
     description = content.event_description(reader, ctx.facts, manage_url=link or "")
@@ -554,7 +591,19 @@ def queue_booking_confirmation(
             r, ctx.facts, candidate_name=ctx.candidate.name, delivery=_delivery(s)
         ),
     )
+    if follows:
+        _request_meeting_link(session, ctx, sequence)
     return _record_all(session, mails)
+
+
+def _request_meeting_link(session: Session, ctx: _BookingContext, sequence: int) -> None:
+    request(
+        session=session,
+        name="meeting_link",
+        account_id=ctx.account.id,
+        booking_id=ctx.booking.id,
+        sequence=sequence,
+    )
 
 
 def queue_booking_cancellation(
@@ -735,16 +784,20 @@ def queue_new_times(*, session: Session, invitation_id: int, link: str, slot_ids
     return _record_all(session, [mail])
 
 
-def queue_interview_changed(*, session: Session, booking_id: int, sequence: int) -> int:
+def queue_interview_changed(
+    *, session: Session, booking_id: int, sequence: int, wait_until: str | None = None
+) -> int:
     """Record the mails about a booked interview whose title, place or meeting changed:
     the candidate's and those of staff whose calendar is not synced (synced calendars are
     updated by the provider), each with an iMIP REQUEST of the same UID and `sequence` (the
     interview's raised ics_sequence), describing the interview as it is now. Nothing for a
-    booking no longer active. Returns the number of mails newly queued."""
+    booking no longer active. `wait_until` as for queue_booking_confirmation: a new
+    meeting is waited for, then said to follow. Returns the number of mails newly queued."""
     booking = _get(session, Booking, booking_id, "Booking")
     if booking.status != BookingStatus.ACTIVE.value:
         return 0
-    ctx = _booking_context(session, booking_id, meeting_url=None)
+    follows = _meeting_follows(session, booking_id, wait_until)
+    ctx = _booking_context(session, booking_id, meeting_url=None, meeting_follows=follows)
     ctx = replace(ctx, staff=tuple(r for r in ctx.staff if not r.synced))
     reader = _reader_for_candidate(ctx.candidate, ctx.invitation)
     mails = _booking_mails(
@@ -756,6 +809,51 @@ def queue_interview_changed(*, session: Session, booking_id: int, sequence: int)
         candidate_content=content.interview_changed_for_candidate(reader, ctx.facts),
         candidate_description=content.event_description(reader, ctx.facts),
         staff_content=lambda r, s: content.interview_changed_for_staff(
+            r, ctx.facts, candidate_name=ctx.candidate.name
+        ),
+    )
+    if follows:
+        _request_meeting_link(session, ctx, sequence)
+    return _record_all(session, mails)
+
+
+def queue_meeting_link(*, session: Session, booking_id: int, sequence: int) -> int:
+    """Record the mails that bring a booking's meeting link once the organiser's provider
+    has made it, after an earlier mail went without it (saying it follows): the
+    candidate's and those of staff whose calendar is not synced, each with an iMIP REQUEST
+    of the same UID and `sequence` as the mail it completes (a later DTSTAMP makes it the
+    newer copy, RFC 5546 section 2.1.5). Raises MeetingLinkPending while the meeting is
+    still being made, and ValueError when it will not come (the organiser's event was
+    given up: the request is given up too, and admins see it among undelivered mails);
+    nothing when the booking is no longer active or the meeting gave way to a place.
+    Returns the number of mails newly queued."""
+    from planner.services.calendar_events import MEETING_READY, meeting_link_state
+
+    booking = _get(session, Booking, booking_id, "Booking")
+    if booking.status != BookingStatus.ACTIVE.value:
+        return 0
+    state, url = meeting_link_state(session=session, booking_id=booking_id)
+    if state != MEETING_READY:
+        if state == "pending":
+            raise MeetingLinkPending(booking_id)
+        slot = _get(session, OfferedSlot, booking.slot_id, "Slot")
+        interview = _get(session, Interview, slot.interview_id, "Interview")
+        if interview.meeting_kind == MeetingKind.NONE.value:
+            return 0  # the meeting was changed to a place meanwhile: that change was sent
+        # Shown to admins with the undelivered mails: the candidate was told a link follows.
+        raise ValueError("no meeting link came: the organiser's calendar event was given up")
+    ctx = _booking_context(session, booking_id, meeting_url=url)
+    ctx = replace(ctx, staff=tuple(r for r in ctx.staff if not r.synced))
+    reader = _reader_for_candidate(ctx.candidate, ctx.invitation)
+    mails = _booking_mails(
+        ctx,
+        template="meeting_link",
+        key_suffix=f":{sequence}",
+        method=Method.REQUEST,
+        sequence=sequence,
+        candidate_content=content.meeting_link_for_candidate(reader, ctx.facts),
+        candidate_description=content.event_description(reader, ctx.facts),
+        staff_content=lambda r, s: content.meeting_link_for_staff(
             r, ctx.facts, candidate_name=ctx.candidate.name
         ),
     )
@@ -828,6 +926,7 @@ _RENDERERS: dict[str, Callable[..., int]] = {
     "interview_cancelled": queue_interview_cancelled,
     "new_times": queue_new_times,
     "interview_changed": queue_interview_changed,
+    "meeting_link": queue_meeting_link,
 }
 RENDER_BATCH = 50
 
@@ -860,7 +959,9 @@ def request(*, session: Session, name: str, account_id: int | None, **args: obje
 
 def render_requested(*, session: Session, limit: int = RENDER_BATCH) -> int:
     """Turn due notification requests into mail rows, one request per transaction (its
-    mails and its done mark commit together). Returns how many requests were handled."""
+    mails and its done mark commit together). A request waiting for a meeting link
+    (MeetingLinkPending) stays, due again MEETING_LINK_RETRY later. Returns how many
+    requests were handled (rendered, given up or put back to wait)."""
     handled = 0
     postgres = session.get_bind().dialect.name == "postgresql"
     for _ in range(limit):
@@ -868,9 +969,14 @@ def render_requested(*, session: Session, limit: int = RENDER_BATCH) -> int:
             from planner.db import begin_write
 
             begin_write(session)
+        now = utcnow()
         query = (
             select(OutboxMessage)
-            .where(OutboxMessage.kind == NOTIFICATION_KIND, col(OutboxMessage.done_at).is_(None))
+            .where(
+                OutboxMessage.kind == NOTIFICATION_KIND,
+                col(OutboxMessage.done_at).is_(None),
+                OutboxMessage.next_attempt_at <= now,
+            )
             .order_by(col(OutboxMessage.id))
             .limit(1)
         )
@@ -886,6 +992,12 @@ def render_requested(*, session: Session, limit: int = RENDER_BATCH) -> int:
         try:
             with session.begin_nested():
                 _RENDERERS[name](session=session, **args)
+        except MeetingLinkPending:
+            # Waiting for the organiser's provider to make the meeting: not a failure.
+            row.next_attempt_at = now + MEETING_LINK_RETRY
+            session.commit()
+            handled += 1
+            continue
         except (NotFound, KeyError, TypeError, ValueError) as exc:
             error = f"gave up: {type(exc).__name__}: {exc}"[:2000]
             log.warning("notification %s (%s) not rendered: %s", row.id, name, error)

@@ -42,6 +42,7 @@ _BOOKING_MAILS = (
     "booking_cancellation",
     "slot_removed",
     "interview_changed",
+    "meeting_link",
 )
 
 

@@ -674,10 +674,11 @@ def update_interview(
     synced get a "changed" mail with an iMIP REQUEST of the higher SEQUENCE. Candidates
     still choosing see the change on their page.
 
-    The meeting kind cannot change while candidates are booked (InvalidInput): their
-    meetings were made by the organiser's provider when they booked, and a new one would
-    have to be made and sent to each of them; cancel their times (remove the slot) or the
-    interview instead. Changing nothing changes nothing (`changed` empty, no mail).
+    A new meeting kind for booked candidates replaces their events in the connected
+    calendars (calendar_events.record_meeting_changed: the old events and Zoom meetings
+    are deleted, new ones made with the new meeting) and their "changed" mails wait for the
+    new meeting's link (notifications.MEETING_LINK_WAIT, then it follows in its own mail).
+    Changing nothing changes nothing (`changed` empty, no mail).
     Raises InvalidInput, NotFound, StaleInterview."""
     if title is not None:
         title = _clean_title(title)
@@ -720,12 +721,6 @@ def update_interview(
                     f"the organiser has no connected calendar that can create a {new_kind} meeting",
                 )
         bookings = _active_bookings(session, interview_id)
-        if new_kind != interview.meeting_kind and bookings:
-            raise InvalidInput(
-                "meeting_kind",
-                "the meeting kind cannot change while candidates are booked; remove their "
-                "times or cancel the interview first",
-            )
     except InvalidInput:
         session.rollback()
         raise
@@ -746,17 +741,24 @@ def update_interview(
     interview.meeting_kind = new_kind
     if bookings:
         interview.ics_sequence += 1
+        session.flush()  # the new kind, for the events recorded next
         for booking in bookings:
             assert booking.id is not None
-            calendar_events.record_booking_updated(
-                session=session, booking_id=booking.id, sequence=interview.ics_sequence
-            )
+            if "meeting_kind" in changed:
+                calendar_events.record_meeting_changed(
+                    session=session, booking_id=booking.id, now=now
+                )
+            else:
+                calendar_events.record_booking_updated(
+                    session=session, booking_id=booking.id, sequence=interview.ics_sequence
+                )
             notifications.request(
                 session=session,
                 name="interview_changed",
                 account_id=interview.account_id,
                 booking_id=booking.id,
                 sequence=interview.ics_sequence,
+                wait_until=notifications.meeting_wait_until(now),
             )
     notifications.record_activity(
         session=session, account_id=interview.account_id, what="interview_updated",

@@ -164,11 +164,11 @@ def choosing_names(overview: InterviewOverview) -> list[str]:
     return [c.name for c in overview.candidates if c.status in CHOOSING]
 
 
-def kind_change_refused(overview: InterviewOverview, place: str) -> list[str]:
-    """The booked candidates who keep the dialog's `place` choice ("none", "loc-<i>",
-    "online-<kind>") from being saved: a choice that changes the meeting kind (to or from an
-    online meeting, or another one) is refused while anyone is booked (as
-    scheduling.update_interview refuses it). Empty when the choice can be saved."""
+def new_meeting_for(overview: InterviewOverview, place: str) -> list[str]:
+    """The booked candidates who get a new meeting from the dialog's `place` choice
+    ("none", "loc-<i>", "online-<kind>"): a choice that changes the meeting kind (to or from
+    an online meeting, or another one) replaces their calendar events and meeting link
+    (scheduling.update_interview). Empty when the kind stays or nobody is booked."""
     kind = place.removeprefix("online-") if place.startswith("online-") else NO_PLACE
     if kind == overview.meeting_kind:
         return []
@@ -670,20 +670,17 @@ class CalendarDetailState(rx.State):
         if not changes:
             self.message, self.message_kind = tr("Nothing has changed."), "info"
             return rx.call_script(SHOW_MESSAGE)
-        refused = kind_change_refused(ov, self.edit_place)
-        if "place" in action and refused:
-            self.message, self.message_kind = (
-                tr(
-                    "An online meeting cannot be added, removed or changed while candidates "
-                    "are booked ({names}). Remove their times or cancel the interview first.",
-                    names=", ".join(refused),
-                ),
-                "error",
-            )
-            return rx.call_script(SHOW_MESSAGE)
+        renewed = new_meeting_for(ov, self.edit_place) if "place" in action else []
         booked = [c.name for c in ov.candidates if c.status == "booked"]
         effect = (
             tr(
+                "The booked candidates ({names}) get the interview with its new meeting "
+                "details: it is replaced in the participants' calendars, and they and the "
+                "participants get the updated invitation.",
+                names=", ".join(renewed),
+            )
+            if renewed
+            else tr(
                 "The booked candidates ({names}) and the participants get the updated "
                 "invitation; calendars are updated.",
                 names=", ".join(booked),

@@ -519,3 +519,37 @@ def test_the_meeting_link_shows_and_only_the_organiser_is_told_they_host(
     expect(dialog.get_by_text("You host this meeting", exact=False)).to_have_count(
         1 if hosts else 0
     )
+
+
+def test_a_new_meeting_for_a_booked_interview_names_who_gets_it_and_is_made(
+    page: Page, sign_in, make_interview, db
+) -> None:
+    """A booked Jitsi interview moved to a place: the confirmation names the booked
+    candidate whose meeting is replaced; saving makes the change and sends them the updated
+    invitation."""
+    made = make_interview(44, book={"Rasmus Møller": 0})
+    with db() as session:
+        session.get(Interview, made.interview_id).meeting_kind = "jitsi"
+        session.commit()
+    since = datetime.now(UTC)
+    _open_calendar(page, sign_in, made.week_url)
+    dialog = _open_dialog(page, made)
+    dialog.get_by_role("combobox", name=re.compile("^Place")).click()
+    page.get_by_role("option", name=re.compile("^Copenhagen HQ")).click()
+    dialog.get_by_role("button", name="Save the changes").click()
+    confirm = page.get_by_role("alertdialog", name="Save the changes?")
+    expect(confirm).to_contain_text("Copenhagen HQ")
+    expect(confirm).to_contain_text(
+        "The booked candidates (Rasmus Møller) get the interview with its new meeting details"
+    )
+    check_axe(page, "new meeting confirmation")
+    _shot(page, "new-meeting-confirmation")
+    confirm.get_by_role("button", name="Save the changes").click()
+    expect(dialog.get_by_role("status")).to_have_text(re.compile("^Changes saved"))
+    with db() as session:
+        interview = session.get(Interview, made.interview_id)
+        assert (interview.meeting_kind, interview.location_id is not None) == ("none", True)
+        changed = [
+            n for n in notifications_since(session, since) if n["name"] == "interview_changed"
+        ]
+    assert len(changed) == 1  # one booked candidate, one change

@@ -61,9 +61,10 @@ def test_patch_changes_title_and_place_and_says_what_changed(client, tenants, se
     assert (body["title"], body["location_name"]) == ("Round 2", "Lab")
     again = client.patch(path, headers=alpha.headers, json={"title": "Round 2"}).json()
     assert again["changed"] == [] and again["bookings_updated"] == 0
-    # A booked interview keeps its meeting kind; another account's interview is not found.
+    # Teams needs the organiser's Microsoft calendar; another account's interview is not
+    # found.
     _assert_problem(
-        client.patch(path, headers=alpha.headers, json={"meeting_kind": "jitsi"}), 422,
+        client.patch(path, headers=alpha.headers, json={"meeting_kind": "teams"}), 422,
         "meeting_kind",
     )  # fmt: skip
     _assert_problem(client.patch(path, headers=beta.headers, json={"title": "Mine"}), 404)

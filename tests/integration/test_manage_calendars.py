@@ -1,14 +1,23 @@
 """Staff changes to a booked interview reach the participants' calendars (issue 11): a change
 rewrites each written event (Google PATCH, Graph PATCH, CalDAV PUT of the same UID with a
 higher SEQUENCE), a provider fault is retried, and cancelling removes the events. Google and
-Microsoft are the fakes in tests/fakes, CalDAV is a real Radicale; the overview reports each
-participant's sync and event state."""
+Microsoft are the fakes in tests/fakes, CalDAV is a real Radicale, Zoom the fake Zoom; the
+overview reports each participant's sync and event state.
 
+The online meeting: the mails that should carry its link wait for the organiser's provider
+to make it (Google Meet here), go without it after a while, saying it follows, and the link
+then comes in its own mail; a new meeting kind for a booked interview replaces the events
+in every connected calendar (old ones and their Zoom meeting deleted, new ones with the new
+meeting) and the updated invitations carry the new link."""
+
+import email
 import secrets
 from datetime import UTC, datetime, timedelta
+from email import policy
 
 import caldav
 import pytest
+from icalendar import Calendar
 from sqlalchemy import update
 from sqlmodel import select
 
@@ -17,7 +26,13 @@ from planner.domain.vocabulary import Role
 from planner.integrations.calendar.base import Credentials, OAuthTokens
 from planner.integrations.crypto import encrypt_credentials
 from planner.jobs import calendar as calendar_job
-from planner.models import CalendarConnection, OutboxMessage, ProviderEventLink, StaffUser
+from planner.models import (
+    CalendarConnection,
+    Location,
+    OutboxMessage,
+    ProviderEventLink,
+    StaffUser,
+)
 from planner.models.base import utcnow
 from planner.services import booking, notifications, scheduling
 from planner.services.interview_overview import interview_overview
@@ -27,6 +42,7 @@ from tests.fakes import Fault
 from tests.fakes.google import run_fake_google
 from tests.fakes.microsoft import run_fake_microsoft
 from tests.fakes.radicale import run_radicale
+from tests.fakes.zoom import run_fake_zoom
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +127,12 @@ def _states(session, actor, interview_id) -> dict[str, tuple[str, str]]:
 def booked(session, radicale, google, graph, worker_env):
     """A Jitsi interview organised by Astrid (Google) with Hanna (Microsoft), Dag (CalDAV
     on Radicale) and Per (no calendar); Freja has booked it."""
+    return book_interview(session, radicale, google, graph, meeting_kind="jitsi")
+
+
+def book_interview(session, radicale, google, graph, *, meeting_kind: str) -> dict:
+    """The `booked` world with the interview's `meeting_kind`; the booking's outbox row is
+    expanded (its calendar rows and confirmation recorded), nothing written yet."""
     suffix = secrets.token_hex(4)
     account, admin = account_with_admin(session, "Acme", email=f"astrid{suffix}@acme.example")
     admin.name = "Astrid"
@@ -141,7 +163,7 @@ def booked(session, radicale, google, graph, worker_env):
         session=session, actor=actor, now=now,
         data={"title": "Backend interview", "duration_minutes": 60,
               "participant_ids": [p.id for p in people.values()],
-              "slots": [now + timedelta(days=2)], "meeting_kind": "jitsi"},
+              "slots": [now + timedelta(days=2)], "meeting_kind": meeting_kind},
     )  # fmt: skip
     freja = add_candidate(session, account, "Freja Nielsen")
     tokens = scheduling.invite_candidates(
@@ -296,3 +318,337 @@ async def test_a_change_before_the_events_were_written_waits_for_them(session, b
     assert _google_event(google, links[booked["admin"].id])["summary"].startswith("Renamed early")
     [event] = [e.icalendar_component for e in booked["calendar"].events()]
     assert str(event["SUMMARY"]).startswith("Renamed early")
+
+
+@pytest.fixture
+def zoom(monkeypatch, worker_env):
+    with run_fake_zoom() as fake:
+        monkeypatch.setenv("PLANNER_ZOOM_API_BASE", f"{fake.url}/v2")
+        monkeypatch.setenv("PLANNER_ZOOM_OAUTH_BASE", fake.url)
+        monkeypatch.setenv("PLANNER_ZOOM_CLIENT_ID", fake.issuer.client_id)
+        monkeypatch.setenv("PLANNER_ZOOM_CLIENT_SECRET", fake.issuer.client_secret)
+        get_settings.cache_clear()
+        yield fake
+        get_settings.cache_clear()
+
+
+@pytest.fixture
+def booked_meet(session, radicale, google, graph, worker_env):
+    """Astrid (Google) organises a Google Meet interview with Hanna (Microsoft), Dag
+    (CalDAV) and Per (no calendar); Freja has booked it."""
+    return book_interview(session, radicale, google, graph, meeting_kind="meet")
+
+
+@pytest.fixture
+def booked_jitsi(session, radicale, google, graph, worker_env):
+    return book_interview(session, radicale, google, graph, meeting_kind="jitsi")
+
+
+def _due_now(session) -> None:
+    """What waits (a create for the organiser's, a mail for the meeting link) is due now."""
+    session.exec(
+        update(OutboxMessage)
+        .where(OutboxMessage.done_at.is_(None))
+        .values(next_attempt_at=utcnow())
+    )
+    session.commit()
+
+
+async def _write_all(session) -> None:
+    """Run the calendar worker until no calendar row is left."""
+    for _ in range(6):
+        _due_now(session)
+        await calendar_job.run_due()
+        _fresh(session)
+        left = session.exec(
+            select(OutboxMessage.id).where(
+                OutboxMessage.kind == "calendar", OutboxMessage.done_at.is_(None)
+            )
+        ).all()
+        if not left:
+            return
+    raise AssertionError("calendar rows left undone")
+
+
+def _render(session) -> None:
+    _due_now(session)
+    while notifications.render_requested(session=session):
+        pass
+    _fresh(session)
+
+
+def _mails(session, template: str) -> dict[str, email.message.EmailMessage]:
+    _fresh(session)
+    rows = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "mail")).all()
+    return {
+        row.payload["to"]: email.message_from_string(row.payload["raw"], policy=policy.default)
+        for row in rows
+        if row.payload.get("template") == template
+    }
+
+
+def _text(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def _event(message):
+    for part in message.walk():
+        if part.get_content_type() == "text/calendar":
+            return next(iter(Calendar.from_ical(part.get_content()).walk("VEVENT")))
+    return None
+
+
+def _current(session) -> dict[int, ProviderEventLink]:
+    _fresh(session)
+    links = session.exec(
+        select(ProviderEventLink).where(ProviderEventLink.replaced_at.is_(None))
+    ).all()
+    return {link.staff_user_id: link for link in links}
+
+
+def _waiting(session, name: str) -> list[OutboxMessage]:
+    _fresh(session)
+    return [
+        row
+        for row in session.exec(
+            select(OutboxMessage).where(
+                OutboxMessage.kind == "notification", OutboxMessage.done_at.is_(None)
+            )
+        ).all()
+        if row.payload.get("name") == name
+    ]
+
+
+async def test_the_confirmation_waits_for_the_meet_link_and_carries_it(session, booked_meet, graph):
+    per = booked_meet["people"]["Per"]
+    # The booking is recorded; the organiser's provider has not made the meeting yet, so
+    # the confirmations wait instead of going without the link.
+    _render(session)
+    assert _mails(session, "booking_confirmation") == {}
+    assert len(_waiting(session, "booking_confirmation")) == 1
+
+    await _write_all(session)
+    _render(session)
+
+    organiser_link = _current(session)[booked_meet["admin"].id]
+    meet = organiser_link.meeting_url
+    assert meet and meet.startswith("https://meet.google.com/")
+    mails = _mails(session, "booking_confirmation")
+    candidate, per_mail = mails["freja@mail.example"], mails[per.email]
+    for message in (candidate, per_mail):
+        assert meet in _text(message)
+        assert meet in str(_event(message)["LOCATION"]) + str(_event(message).get("URL", ""))
+        assert "follows in a separate e-mail" not in _text(message)
+    # Every participant's event carries the organiser's Meet link.
+    hanna = booked_meet["people"]["Hanna"]
+    graph_events = [e for e in graph.state.events.values() if e["_calendar"] == "hanna-cal"]
+    assert graph_events and all(meet in str(e) for e in graph_events)
+    [dav] = [e.icalendar_component for e in booked_meet["calendar"].events()]
+    assert meet in str(dav.get("DESCRIPTION", "")) + str(dav.get("LOCATION", ""))
+    assert _current(session)[hanna.id].meeting_url == meet
+    assert _waiting(session, "meeting_link") == []
+
+
+async def test_a_slow_meeting_is_said_to_follow_and_then_comes_in_its_own_mail(
+    session, booked_meet, google
+):
+    per = booked_meet["people"]["Per"]
+    # Google fails for a while: the organiser's event (and with it the meeting) waits.
+    google.faults.add(Fault(path="/events", status=503, times=1000))
+    await calendar_job.run_due()
+    [waiting] = _waiting(session, "booking_confirmation")
+    # The wait is over (MEETING_LINK_WAIT has passed).
+    args = dict(waiting.payload["args"])
+    args["wait_until"] = (utcnow() - timedelta(seconds=1)).isoformat()
+    waiting.payload = {**waiting.payload, "args": args}
+    session.add(waiting)
+    session.commit()
+    _render(session)
+
+    mails = _mails(session, "booking_confirmation")
+    assert set(mails) >= {"freja@mail.example", per.email}
+    for message in (mails["freja@mail.example"], mails[per.email]):
+        assert "The link to the online meeting follows in a separate e-mail." in _text(message)
+        assert "meet.google.com" not in _text(message)
+    sequence = int(_event(mails["freja@mail.example"])["SEQUENCE"])
+    # The link's own mail waits for the meeting, however long the provider takes.
+    [follow_up] = _waiting(session, "meeting_link")
+    _render(session)
+    assert _mails(session, "meeting_link") == {}
+
+    google.faults.clear()
+    await _write_all(session)
+    _render(session)
+
+    meet = _current(session)[booked_meet["admin"].id].meeting_url
+    assert meet and meet.startswith("https://meet.google.com/")
+    mails = _mails(session, "meeting_link")
+    assert set(mails) == {"freja@mail.example", per.email}  # synced staff: their calendars
+    candidate = mails["freja@mail.example"]
+    assert candidate["Subject"].startswith("Meeting link: Backend interview")
+    assert meet in _text(candidate)
+    event = _event(candidate)
+    assert int(event["SEQUENCE"]) == sequence and meet in str(event["LOCATION"])
+    assert meet in _text(mails[per.email])
+    assert _waiting(session, "meeting_link") == []
+    del follow_up
+
+
+async def test_a_new_meeting_kind_replaces_the_booked_events_and_the_invitations_carry_it(
+    session, booked_jitsi, google, graph
+):
+    world = booked_jitsi
+    actor, interview_id = world["actor"], world["interview_id"]
+    admin, hanna, dag, per = (
+        world["admin"], world["people"]["Hanna"], world["people"]["Dag"], world["people"]["Per"]
+    )  # fmt: skip
+    await _write_all(session)
+    _render(session)
+    before = _current(session)
+    jitsi = before[admin.id].meeting_url
+    assert jitsi and jitsi.startswith("https://meet.jit.si/")
+    [old_dav] = [e.icalendar_component for e in world["calendar"].events()]
+    confirmation = _event(_mails(session, "booking_confirmation")["freja@mail.example"])
+
+    result = scheduling.update_interview(
+        session=session, actor=actor, interview_id=interview_id, now=world["now"],
+        meeting_kind="meet",
+    )  # fmt: skip
+
+    assert result.changed == ("meeting_kind",) and result.bookings_updated == 1
+    # The updated invitations wait for the new meeting.
+    _render(session)
+    assert _mails(session, "interview_changed") == {}
+    await _write_all(session)
+    _render(session)
+
+    after = _current(session)
+    assert set(after) == {admin.id, hanna.id, dag.id}
+    assert all(link.status == "created" for link in after.values())
+    meet = after[admin.id].meeting_url
+    assert meet and meet.startswith("https://meet.google.com/") and meet != jitsi
+    assert all(link.meeting_url == meet for link in after.values())
+    # The old events are gone (Google cancelled, Graph and CalDAV deleted), new ones made.
+    _fresh(session)
+    replaced = session.exec(
+        select(ProviderEventLink).where(ProviderEventLink.replaced_at.is_not(None))
+    ).all()
+    assert {link.staff_user_id for link in replaced} == {admin.id, hanna.id, dag.id}
+    assert {link.status for link in replaced} == {"deleted"}
+    assert _google_event(google, before[admin.id])["status"] == "cancelled"
+    new_google = _google_event(google, after[admin.id])
+    assert new_google["status"] == "confirmed" and "conferenceData" in new_google
+    assert "conferenceData" not in _google_event(google, before[admin.id])
+    hanna_events = [e for e in graph.state.events.values() if e["_calendar"] == "hanna-cal"]
+    assert [e["id"] for e in hanna_events] == [after[hanna.id].external_event_id]
+    assert meet in str(hanna_events[0])
+    [dav] = [e.icalendar_component for e in world["calendar"].events()]
+    assert str(dav["UID"]) != str(old_dav["UID"]) and jitsi not in str(dav)
+    assert meet in str(dav.get("DESCRIPTION", "")) + str(dav.get("LOCATION", ""))
+    # The candidate and Per (not synced) get the update: same UID, higher SEQUENCE, Meet.
+    mails = _mails(session, "interview_changed")
+    assert set(mails) == {"freja@mail.example", per.email}
+    event = _event(mails["freja@mail.example"])
+    assert str(event["UID"]) == str(confirmation["UID"])
+    assert int(event["SEQUENCE"]) > int(confirmation["SEQUENCE"])
+    assert meet in str(event["LOCATION"]) and meet in _text(mails["freja@mail.example"])
+    assert jitsi not in _text(mails["freja@mail.example"])
+    assert meet in _text(mails[per.email])
+    overview = interview_overview(session=session, actor=actor, interview_id=interview_id)
+    assert overview.meeting_kind == "meet" and overview.meeting_url == meet
+    assert {p.event_state for p in overview.participants if p.name != "Per"} == {"created"}
+
+    # A place instead: the Meet events go, new ones carry the address and no meeting.
+    lab = Location(account_id=world["account"].id, name="Lab", address="Havnegade 1")
+    session.add(lab)
+    session.commit()
+    scheduling.update_interview(
+        session=session, actor=actor, interview_id=interview_id, now=world["now"],
+        location_id=lab.id,
+    )  # fmt: skip
+    await _write_all(session)
+    _render(session)
+    latest = _current(session)
+    assert {link.status for link in latest.values()} == {"created"}
+    assert all(link.meeting_url is None for link in latest.values())
+    assert _google_event(google, after[admin.id])["status"] == "cancelled"
+    assert "conferenceData" not in _google_event(google, latest[admin.id])
+    [dav] = [e.icalendar_component for e in world["calendar"].events()]
+    assert "Havnegade 1" in str(dav.get("LOCATION", "")) and meet not in str(dav)
+    changed = [m for m in _fresh_mails(session) if m.payload.get("template") == "interview_changed"]
+    assert len(changed) == 4  # two changes, each to Freja and Per
+    newest = max(
+        (m for m in changed if m.payload["to"] == "freja@mail.example"), key=lambda m: m.id
+    )
+    text = _text(email.message_from_string(newest.payload["raw"], policy=policy.default))
+    assert "Havnegade 1" in text and meet not in text
+
+
+def _fresh_mails(session) -> list[OutboxMessage]:
+    _fresh(session)
+    return list(session.exec(select(OutboxMessage).where(OutboxMessage.kind == "mail")).all())
+
+
+async def test_a_zoom_meeting_is_made_for_a_new_kind_and_deleted_when_it_is_replaced(
+    session, booked_jitsi, zoom
+):
+    world = booked_jitsi
+    actor, interview_id, admin = world["actor"], world["interview_id"], world["admin"]
+    _connect(session, admin, "zoom", "", _oauth(zoom.issuer))
+    await _write_all(session)
+    _render(session)
+
+    scheduling.update_interview(
+        session=session, actor=actor, interview_id=interview_id, now=world["now"],
+        meeting_kind="zoom",
+    )  # fmt: skip
+    await _write_all(session)
+    _render(session)
+
+    [meeting] = zoom.state.meetings.values()
+    join = _current(session)[admin.id].meeting_url
+    assert join == meeting["join_url"]
+    assert all(link.meeting_url == join for link in _current(session).values())
+    freja = _mails(session, "interview_changed")["freja@mail.example"]
+    assert join in _text(freja) and "start_url" not in freja.as_string()
+
+    # Back to Jitsi: the Zoom meeting is deleted with the organiser's old event.
+    scheduling.update_interview(
+        session=session, actor=actor, interview_id=interview_id, now=world["now"],
+        meeting_kind="jitsi",
+    )  # fmt: skip
+    await _write_all(session)
+    assert zoom.state.meetings == {}
+    jitsi = _current(session)[admin.id].meeting_url
+    assert jitsi.startswith("https://meet.jit.si/")
+    _fresh(session)
+    assert (
+        session.exec(select(CalendarConnection).where(CalendarConnection.provider == "zoom"))
+        .one()
+        .status
+        == "synced"
+    )
+
+
+async def test_a_meeting_that_never_comes_is_shown_to_admins_not_left_waiting(
+    session, booked_meet, google
+):
+    from planner.services.mail_log import undelivered_mail
+
+    # Google refuses the organiser's event for good: no meeting will be made.
+    google.faults.add(Fault(path="/events", status=400, times=1000))
+    [waiting] = _waiting(session, "booking_confirmation")
+    args = {**waiting.payload["args"], "wait_until": (utcnow() - timedelta(seconds=1)).isoformat()}
+    waiting.payload = {**waiting.payload, "args": args}
+    session.add(waiting)
+    session.commit()
+    _render(session)  # the organiser's event is still pending: the link is said to follow
+    assert len(_waiting(session, "meeting_link")) == 1
+
+    await _write_all(session)
+    _render(session)
+
+    assert _current(session)[booked_meet["admin"].id].status == "failed"
+    assert _waiting(session, "meeting_link") == [] and _mails(session, "meeting_link") == {}
+    [shown] = undelivered_mail(session=session, actor=booked_meet["actor"])
+    assert shown.template == "meeting_link" and "no meeting link came" in shown.reason

@@ -8,7 +8,7 @@ from planner.services import scheduling
 from planner.services.interview_overview import CandidateStatus, InterviewOverview
 from planner.state.calendar_actions import (
     choosing_names,
-    kind_change_refused,
+    new_meeting_for,
     offered_already,
     told_on_cancel,
 )
@@ -59,18 +59,19 @@ def _with_status(overview: InterviewOverview, status: str) -> InterviewOverview:
     return replace(overview, candidates=tuple(c for c in overview.candidates if c.status == status))
 
 
-def test_a_place_that_changes_the_meeting_kind_is_refused_while_candidates_are_booked() -> None:
-    # scheduling.update_interview refuses a new meeting kind while anyone is booked: the
-    # dialog says so in the user's language before asking, instead of a confirmation that
-    # promises the change and then fails with the service's English reason.
+def test_a_place_that_changes_the_meeting_kind_names_the_booked_who_get_a_new_meeting() -> None:
+    # scheduling.update_interview replaces the booked candidates' events and meeting when
+    # the meeting kind changes: the confirmation names them; a place or title change alone
+    # names nobody for a new meeting.
     booked = _with_status(_overview(), "booked")
-    assert kind_change_refused(booked, "online-jitsi") == ["Candidate booked"]
-    assert kind_change_refused(booked, "loc-0") == []
-    assert kind_change_refused(booked, "none") == []
+    assert new_meeting_for(booked, "online-jitsi") == ["Candidate booked"]
+    assert new_meeting_for(booked, "loc-0") == []
+    assert new_meeting_for(booked, "none") == []
     online = replace(booked, meeting_kind="jitsi")
-    assert kind_change_refused(online, "loc-0") == ["Candidate booked"]
-    assert kind_change_refused(online, "online-jitsi") == []
-    assert kind_change_refused(_with_status(_overview(), "invited"), "online-jitsi") == []
+    assert new_meeting_for(online, "loc-0") == ["Candidate booked"]
+    assert new_meeting_for(online, "online-teams") == ["Candidate booked"]
+    assert new_meeting_for(online, "online-jitsi") == []
+    assert new_meeting_for(_with_status(_overview(), "invited"), "online-jitsi") == []
 
 
 def test_a_time_offered_already_is_refused_before_asking() -> None:

@@ -3,6 +3,7 @@ and the MIME shape of an iMIP mail."""
 
 import ast
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.parser import BytesParser
@@ -190,6 +191,44 @@ def test_staff_mail_says_how_the_calendar_gets_the_interview():
     )
     assert "invitation is attached" in attached
     assert "removes the interview from your connected calendar" in provider
+
+
+@pytest.mark.parametrize(
+    ("locale", "follows", "subject"),
+    [
+        ("en", "follows in a separate e-mail", "Meeting link:"),
+        ("da", "følger i en separat e-mail", "Link til mødet:"),
+        ("sv", "kommer i ett separat e-postmeddelande", "Länk till mötet:"),
+        ("nb", "kommer i en egen e-post", "Lenke til møtet:"),
+        ("fi", "tulee erillisessä sähköpostissa", "Kokouslinkki:"),
+    ],
+)
+def test_a_meeting_link_that_follows_is_said_to_and_then_comes_in_its_own_mail(
+    locale, follows, subject
+):
+    reader = Reader(name="Freja", locale=locale, time_zone="Europe/Copenhagen")
+    pending = replace(FACTS, meeting_url="", meeting_follows=True)
+    for content in (
+        mail_content.booking_confirmation_for_candidate(reader, pending),
+        mail_content.interview_changed_for_candidate(reader, pending),
+        mail_content.booking_confirmation_for_staff(
+            reader, pending, candidate_name="Freja", delivery=CalendarDelivery.ATTACHED
+        ),
+    ):
+        assert follows in render_text(content)
+    assert follows in mail_content.event_description(reader, pending)
+    # Without a meeting to wait for, nothing is said to follow.
+    assert follows not in render_text(
+        mail_content.booking_confirmation_for_candidate(reader, FACTS)
+    )
+    ready = replace(FACTS, meeting_url="https://meet.google.com/abc-defg-hij")
+    for content in (
+        mail_content.meeting_link_for_candidate(reader, ready),
+        mail_content.meeting_link_for_staff(reader, ready, candidate_name="Freja"),
+    ):
+        assert content.subject.startswith(subject) and content.lang == locale
+        text = render_text(content)
+        assert "https://meet.google.com/abc-defg-hij" in text and follows not in text
 
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> & "quotes"'

@@ -65,7 +65,9 @@ class SlotsCreate(_Body):
 class InterviewUpdate(_Body):
     """Fields of an interview to change; fields left out stay as they are. `location_id`
     null removes the place; a location makes the meeting kind "none", an online kind
-    removes the location. The meeting kind cannot change while candidates are booked."""
+    removes the location. A new meeting kind for booked candidates replaces their calendar
+    events with ones carrying the new meeting, and their updated invitations carry its link
+    (or say it follows, when the provider is slow to make it)."""
 
     title: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     location_id: DbId | None = None

@@ -409,18 +409,22 @@ def _check_fresh(session: Session, interview: Interview, expected: str | None) -
         raise StaleInterview()
 
 
-def _active_bookings(session: Session, interview_id: int) -> list[Booking]:
-    return list(
-        session.exec(
-            select(Booking)
-            .join(OfferedSlot, col(OfferedSlot.id) == Booking.slot_id)
-            .where(
-                OfferedSlot.interview_id == interview_id,
-                Booking.status == BookingStatus.ACTIVE.value,
-            )
-            .order_by(col(Booking.id))
-        ).all()
+def _active_bookings(session: Session, interview_id: int, *, lock: bool = False) -> list[Booking]:
+    """The interview's active bookings; `lock` (PostgreSQL) locks them until commit, so that
+    a worker expanding one of them (booking.expand_booking_made locks it too) or a candidate
+    cancelling it waits, and sees what this transaction did to its calendar events."""
+    query = (
+        select(Booking)
+        .join(OfferedSlot, col(OfferedSlot.id) == Booking.slot_id)
+        .where(
+            OfferedSlot.interview_id == interview_id,
+            Booking.status == BookingStatus.ACTIVE.value,
+        )
+        .order_by(col(Booking.id))
     )
+    if lock and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Booking)
+    return list(session.exec(query).all())
 
 
 def add_slots(
@@ -720,7 +724,7 @@ def update_interview(
                     "meeting_kind",
                     f"the organiser has no connected calendar that can create a {new_kind} meeting",
                 )
-        bookings = _active_bookings(session, interview_id)
+        bookings = _active_bookings(session, interview_id, lock=new_kind != interview.meeting_kind)
     except InvalidInput:
         session.rollback()
         raise

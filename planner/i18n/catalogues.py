@@ -2,7 +2,7 @@
 
 import gettext
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -64,7 +64,7 @@ class Translator:
         return fill(template, {"count": count, **values})
 
 
-def fill(template: str, values: dict[str, object]) -> str:
+def fill(template: str, values: Mapping[str, object]) -> str:
     """`template` with its `{name}` placeholders replaced by `values`, read once (a value
     containing braces stays text)."""
     if not values:

@@ -192,7 +192,8 @@ class IntegrationsState(rx.State):
         except (NotFound, PermissionDenied) as exc:
             self.error = error_text(actor, exc)
         except IndexError:
-            self.error = translator(actor.locale)("This key no longer exists; reload the page.")
+            tr = translator(actor.locale)
+            self.error = tr("This key no longer exists; reload the page.")
         self._fill(actor)
         return None
 
@@ -235,6 +236,7 @@ class IntegrationsState(rx.State):
         except (NotFound, PermissionDenied) as exc:
             self.error = error_text(actor, exc)
         except IndexError:
-            self.error = translator(actor.locale)("This URL no longer exists; reload the page.")
+            tr = translator(actor.locale)
+            self.error = tr("This URL no longer exists; reload the page.")
         self._fill(actor)
         return None

@@ -41,6 +41,15 @@ class MeetingKind(StrEnum):
     JITSI = "jitsi"
 
 
+# What people call each kind of online meeting: product names, the same in every language.
+MEETING_PRODUCTS = {
+    MeetingKind.TEAMS: "Microsoft Teams",
+    MeetingKind.MEET: "Google Meet",
+    MeetingKind.ZOOM: "Zoom",
+    MeetingKind.JITSI: "Jitsi",
+}
+
+
 class InterviewStatus(StrEnum):
     DRAFT = "draft"
     OPEN = "open"

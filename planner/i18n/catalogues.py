@@ -2,7 +2,7 @@
 
 import gettext
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -49,7 +49,7 @@ class Translator:
 
     def __call__(self, message: str, /, **values: object) -> str:
         template = self.messages.get(message) or message
-        return _fill(template, values)
+        return fill(template, values)
 
     def plural(self, singular: str, plural: str, count: int, /, **values: object) -> str:
         """The form of a counted message for `count` in this language (Danish "1 kandidat",
@@ -61,13 +61,30 @@ class Translator:
             template = forms[min(self.plural_index(count), len(forms) - 1)]
         else:
             template = singular if count == 1 else plural
-        return _fill(template, {"count": count, **values})
+        return fill(template, {"count": count, **values})
 
 
-def _fill(template: str, values: dict[str, object]) -> str:
+def fill(template: str, values: Mapping[str, object]) -> str:
+    """`template` with its `{name}` placeholders replaced by `values`, read once (a value
+    containing braces stays text)."""
     if not values:
         return template
     return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), template)
+
+
+@lru_cache(maxsize=1)
+def message_ids() -> frozenset[str]:
+    """Every message id of the catalogues (the singular id of a counted message)."""
+    return frozenset(
+        str(entry.id[0] if entry.pluralizable else entry.id)
+        for entry in read_catalogue("en")
+        if entry.id
+    )
+
+
+def is_message_id(text: str) -> bool:
+    """Whether the catalogues hold `text` as a message id (so it can be translated)."""
+    return text in message_ids()
 
 
 @lru_cache(maxsize=len(LOCALES))

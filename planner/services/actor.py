@@ -37,5 +37,29 @@ RowT = TypeVar("RowT")
 def owned(actor: Actor, row: RowT | None, what: str) -> RowT:
     """Return the row if it belongs to the actor's account; otherwise it does not exist."""
     if row is None or getattr(row, "account_id", None) != actor.account_id:
-        raise NotFound(f"{what} not found.")
+        raise not_found(what)
     return row
+
+
+def not_found(what: str) -> NotFound:
+    """NotFound for one kind of row, named in English ("Interview"): a literal message each,
+    so the catalogues translate it."""
+    match what:
+        case "API key":
+            return NotFound("API key not found.")
+        case "Appointment":
+            return NotFound("Appointment not found.")
+        case "Candidate":
+            return NotFound("Candidate not found.")
+        case "Import":
+            return NotFound("Import not found.")
+        case "Interview":
+            return NotFound("Interview not found.")
+        case "Location":
+            return NotFound("Location not found.")
+        case "Staff user":
+            return NotFound("Staff user not found.")
+        case "Webhook endpoint":
+            return NotFound("Webhook endpoint not found.")
+        case _:
+            return NotFound(f"{what} not found.")

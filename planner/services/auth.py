@@ -103,7 +103,8 @@ def sign_in(
     if wait > timedelta(0):
         log.info("sign-in backed off for %d s", wait.total_seconds())
         raise SignInThrottled(
-            f"Too many failed sign-ins. Wait {int(wait.total_seconds()) + 1} seconds and try again."
+            "Too many failed sign-ins. Wait {seconds} seconds and try again.",
+            seconds=int(wait.total_seconds()) + 1,
         )
     user = session.exec(select(StaffUser).where(StaffUser.email == email)).first()
     ok = password_matches(user.password_hash if user else None, password)

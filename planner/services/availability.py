@@ -56,7 +56,7 @@ def _participants(
     if not wanted:
         raise InvalidInput("participant_ids", "choose at least one participant")
     if len(wanted) > MAX_PARTICIPANTS:
-        raise InvalidInput("participant_ids", f"at most {MAX_PARTICIPANTS}")
+        raise InvalidInput("participant_ids", "at most {limit}", limit=MAX_PARTICIPANTS)
     users = {
         u.id: u
         for u in session.exec(

@@ -556,7 +556,12 @@ class CommentTooLong(InvalidInput):
     """A comment longer than MAX_COMMENT characters: refused whole, never cut."""
 
     def __init__(self, length: int) -> None:
-        super().__init__("comment", f"at most {MAX_COMMENT} characters (this one has {length})")
+        super().__init__(
+            "comment",
+            "at most {limit} characters (this one has {length})",
+            limit=MAX_COMMENT,
+            length=length,
+        )
         self.length = length
 
 
@@ -613,8 +618,8 @@ def expand_booking_made(
 def _clean_comment(comment: str, *, required: bool) -> str:
     try:
         text = normalise_multiline(comment or "")
-    except UnusableText as exc:
-        raise InvalidInput("comment", str(exc)) from None
+    except UnusableText:
+        raise InvalidInput("comment", "contains characters that are not valid text") from None
     if required and not text:
         raise InvalidInput("comment", "please write a few words")
     if len(text) > MAX_COMMENT:

@@ -17,7 +17,6 @@ from planner.domain.vocabulary import (
     EventLinkStatus,
     MeetingKind,
 )
-from planner.i18n import translator
 from planner.models import (
     Booking,
     CalendarConnection,
@@ -37,20 +36,15 @@ from planner.models.base import utcnow
 from planner.services.actor import Actor, owned
 from planner.services.errors import PlannerError
 
-STALE_MESSAGE = "This interview changed meanwhile. Look at it again, then choose what to do."
-
 
 class StaleInterview(PlannerError):
     """The interview changed since the dialog that acts on it was drawn (its fingerprint
     differs): nothing was done. `message` is English; `message_in(locale)` translates it."""
 
     def __init__(self) -> None:
-        super().__init__(STALE_MESSAGE)
-
-    def message_in(self, locale: str) -> str:
-        """The message in the staff user's language."""
-        tr = translator(locale)
-        return tr("This interview changed meanwhile. Look at it again, then choose what to do.")
+        super().__init__(
+            "This interview changed meanwhile. Look at it again, then choose what to do."
+        )
 
 
 @dataclass(frozen=True)

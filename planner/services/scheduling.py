@@ -17,6 +17,7 @@ from planner.domain.meetings import available_meeting_kinds
 from planner.domain.text import UnusableText, check_line
 from planner.domain.tokens import hash_token, new_token
 from planner.domain.vocabulary import (
+    MEETING_PRODUCTS,
     BookingStatus,
     ConnectionStatus,
     InterviewStatus,
@@ -39,7 +40,7 @@ from planner.models import (
 )
 from planner.services import calendar_events, notifications, webhooks
 from planner.services.actor import Actor, owned
-from planner.services.errors import InvalidInput, NotFound
+from planner.services.errors import InvalidInput, Named, NotFound
 from planner.services.interview_overview import StaleInterview, fingerprint_of
 from planner.services.shapes import (
     InterviewDetail,
@@ -104,9 +105,18 @@ def _check_slot_times(starts: list[datetime], now: datetime) -> None:
         raise InvalidInput("slots", "the same time is offered twice")
     for start in starts:
         if start <= now:
-            raise InvalidInput("slots", f"{start.isoformat()} is in the past")
+            raise InvalidInput("slots", "{start} is in the past", start=start)
         if start > now + timedelta(days=366):
-            raise InvalidInput("slots", f"{start.isoformat()} is more than a year ahead")
+            raise InvalidInput("slots", "{start} is more than a year ahead", start=start)
+
+
+def _no_calendar_for(kind: str) -> InvalidInput:
+    name = MEETING_PRODUCTS.get(MeetingKind(kind), kind)
+    return InvalidInput(
+        "meeting_kind",
+        "the organiser has no connected calendar that can create a {kind} meeting",
+        kind=Named(kind, name),
+    )
 
 
 def _create_interview_rows(
@@ -128,11 +138,7 @@ def _create_interview_rows(
         if location.archived_at is not None:
             raise InvalidInput("location_id", "this location is archived")
     if values.meeting_kind not in available_meeting_kinds(synced_providers(session, organiser_id)):
-        raise InvalidInput(
-            "meeting_kind",
-            f"the organiser has no connected calendar that can create a "
-            f"{values.meeting_kind.value} meeting",
-        )
+        raise _no_calendar_for(values.meeting_kind.value)
     starts = [start.astimezone(now.tzinfo) for start in values.slots]
     _check_slot_times(starts, now)
 
@@ -466,7 +472,7 @@ def add_slots(
         }
         for start in starts:
             if start in existing and existing[start].status != SlotStatus.REMOVED.value:
-                raise InvalidInput("slots", f"{start.isoformat()} is already offered")
+                raise InvalidInput("slots", "{start} is already offered", start=start)
     except InvalidInput:
         session.rollback()
         raise
@@ -720,10 +726,7 @@ def update_interview(
         if new_kind != interview.meeting_kind:
             usable = available_meeting_kinds(synced_providers(session, interview.organiser_id))
             if MeetingKind(new_kind) not in usable:
-                raise InvalidInput(
-                    "meeting_kind",
-                    f"the organiser has no connected calendar that can create a {new_kind} meeting",
-                )
+                raise _no_calendar_for(new_kind)
         bookings = _active_bookings(session, interview_id, lock=new_kind != interview.meeting_kind)
     except InvalidInput:
         session.rollback()

@@ -61,7 +61,7 @@ def send_sync_invitations(
     if not wanted:
         raise InvalidInput("user_ids", "choose at least one staff user")
     if len(wanted) > MAX_PER_REQUEST:
-        raise InvalidInput("user_ids", f"at most {MAX_PER_REQUEST} at a time")
+        raise InvalidInput("user_ids", "at most {limit} at a time", limit=MAX_PER_REQUEST)
     begin_write(session)
     users = session.exec(
         select(StaffUser)

@@ -149,9 +149,9 @@ def _check(query: SyncListQuery) -> SyncListQuery:
     if query.status != "all" and query.status not in STATUS_ORDER:
         raise InvalidInput("status", "unknown sync status")
     if query.sort not in SORTS:
-        raise InvalidInput("sort", f"sort by one of {', '.join(SORTS)}")
+        raise InvalidInput("sort", "sort by one of {choices}", choices=", ".join(SORTS))
     if query.page_size not in PAGE_SIZES:
-        raise InvalidInput("page_size", f"one of {', '.join(map(str, PAGE_SIZES))}")
+        raise InvalidInput("page_size", "one of {choices}", choices=", ".join(map(str, PAGE_SIZES)))
     return query
 
 
@@ -319,7 +319,7 @@ def request_sync_now(
     if not wanted:
         raise InvalidInput("user_ids", "choose at least one staff user")
     if len(wanted) > MAX_SYNC_NOW:
-        raise InvalidInput("user_ids", f"at most {MAX_SYNC_NOW} at a time")
+        raise InvalidInput("user_ids", "at most {limit} at a time", limit=MAX_SYNC_NOW)
     begin_write(session)
     users = {
         u.id: u.name

@@ -143,9 +143,11 @@ def _check_url(url: str) -> str:
     if len(url) > 2000 or any(ord(ch) <= 32 or ch.isspace() for ch in url) or CONTROL.search(url):
         raise InvalidInput("url", "must be one URL without spaces, at most 2000 characters")
     parts = urlsplit(url)
-    allowed = ("https",) if get_settings().env == "production" else ("https", "http")
-    if parts.scheme not in allowed or not parts.hostname:
-        raise InvalidInput("url", f"must be an absolute {' or '.join(allowed)} URL")
+    if get_settings().env == "production":
+        if parts.scheme != "https" or not parts.hostname:
+            raise InvalidInput("url", "must be an absolute https URL")
+    elif parts.scheme not in ("https", "http") or not parts.hostname:
+        raise InvalidInput("url", "must be an absolute https or http URL")
     if parts.username or parts.password:
         raise InvalidInput("url", "must not contain a user name or password")
     try:
@@ -168,12 +170,14 @@ def add_endpoint(
     url = _check_url(url)
     chosen = tuple(event for event in EVENTS if event in set(events))
     if not chosen or len(chosen) != len(set(events)):
-        raise InvalidInput("events", f"choose one or more of {', '.join(EVENTS)}")
+        raise InvalidInput("events", "choose one or more of {events}", events=", ".join(EVENTS))
     existing = session.exec(
         select(WebhookEndpoint).where(WebhookEndpoint.account_id == actor.account_id)
     ).all()
     if len(existing) >= MAX_ENDPOINTS:
-        raise InvalidInput("url", f"an account can have at most {MAX_ENDPOINTS} webhook URLs")
+        raise InvalidInput(
+            "url", "an account can have at most {limit} webhook URLs", limit=MAX_ENDPOINTS
+        )
     secret = f"whsec_{secrets.token_urlsafe(32)}"
     encrypted = credential_cipher(get_settings()).encrypt(secret.encode("utf-8")).decode("ascii")
     endpoint = WebhookEndpoint(

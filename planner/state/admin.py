@@ -25,7 +25,7 @@ from planner.services.actor import Actor
 from planner.services.errors import PlannerError
 from planner.services.sync_list import SyncListQuery, SyncListRow
 from planner.state.guard import signed_in_actor
-from planner.state.session import SessionState, current_actor, sign_in_redirect
+from planner.state.session import SessionState, current_actor, error_text, sign_in_redirect
 
 ALL = "all"
 STATUSES = ("not_invited", "invited", "synced", "error", "disconnected")
@@ -382,7 +382,7 @@ class AdminState(rx.State):
                     session=session, actor=actor, user_ids=ids, now=utcnow()
                 )
         except PlannerError as exc:
-            self.result, self.result_kind = exc.message, "error"
+            self.result, self.result_kind = error_text(actor, exc), "error"
             return None
         parts = []
         if outcome.requested:
@@ -464,7 +464,7 @@ class AdminState(rx.State):
                     not_again_within=NOT_AGAIN_WITHIN,
                 )
         except PlannerError as exc:
-            self.result, self.result_kind = exc.message, "error"
+            self.result, self.result_kind = error_text(actor, exc), "error"
             return None
         parts = []
         if outcome.sent and purpose == "reconnect":

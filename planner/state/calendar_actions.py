@@ -21,9 +21,9 @@ from planner.models.base import utcnow
 from planner.services import interview_overview, locations, scheduling
 from planner.services.actor import Actor
 from planner.services.errors import PlannerError
-from planner.services.interview_overview import InterviewOverview, StaleInterview
+from planner.services.interview_overview import InterviewOverview
 from planner.state.guard import signed_in_actor
-from planner.state.session import sign_in_redirect
+from planner.state.session import error_text, sign_in_redirect
 
 MEETINGS = {"teams": "Microsoft Teams", "meet": "Google Meet", "zoom": "Zoom", "jitsi": "Jitsi"}
 NO_PLACE = "none"
@@ -329,7 +329,7 @@ class CalendarDetailState(rx.State):
         try:
             data = await asyncio.to_thread(read_detail, actor, interview_id)
         except PlannerError as exc:
-            self.message, self.message_kind = exc.message, "error"
+            self.message, self.message_kind = error_text(actor, exc), "error"
             return
         self._interview_id, self._slot_id = interview_id, slot_id
         self.message, self.confirm_open, self._pending = "", False, {}
@@ -442,7 +442,7 @@ class CalendarDetailState(rx.State):
         try:
             data = await asyncio.to_thread(read_detail, actor, self._interview_id)
         except PlannerError as exc:
-            self.message, self.message_kind = exc.message, "error"
+            self.message, self.message_kind = error_text(actor, exc), "error"
             return
         self.show_detail(actor, data, fresh=True)
 
@@ -733,10 +733,8 @@ class CalendarDetailState(rx.State):
             result = await asyncio.to_thread(
                 _perform, actor, self._interview_id, self._location_ids, pending
             )
-        except StaleInterview as exc:
-            self.message, self.message_kind = exc.message_in(actor.locale), "error"
         except PlannerError as exc:
-            self.message, self.message_kind = exc.message, "error"
+            self.message, self.message_kind = error_text(actor, exc), "error"
         else:
             self.message, self.message_kind = _outcome(tr, pending, result), "success"
             if pending["kind"] == "add":

@@ -22,7 +22,7 @@ from planner.services.errors import NotFound, PlannerError
 from planner.state.guard import signed_in_actor
 from planner.state.imports import FOCUS_HEADING
 from planner.state.live import needs_watch, watch_activity
-from planner.state.session import sign_in_redirect
+from planner.state.session import error_text, sign_in_redirect
 
 
 @dataclass(frozen=True)
@@ -236,7 +236,7 @@ class CandidateProfileState(rx.State):
                     now=utcnow(),
                 )
         except PlannerError as exc:
-            self.status_message = exc.message
+            self.status_message = error_text(actor, exc)
             return None
         self.status_message = translator(actor.locale)("The candidate's data was exported.")
         return rx.download(
@@ -291,7 +291,7 @@ class CandidateProfileState(rx.State):
                     now=utcnow(),
                 )
         except PlannerError as exc:
-            self.status_message = exc.message
+            self.status_message = error_text(actor, exc)
             return None
         self._fill(actor)
         self.status_message = tr(

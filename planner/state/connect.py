@@ -298,7 +298,7 @@ class ConnectState(rx.State):
                         now=utcnow(),
                     )
             except InvalidInput as exc:
-                message, kind = caldav_problem(tr, exc), "error"
+                message, kind = exc.message_in(tr.locale), "error"
             else:
                 message, kind = tr("Your CalDAV calendar is connected."), "success"
         del password
@@ -375,24 +375,6 @@ class ConnectState(rx.State):
             self._say(tr("The calendar is disconnected."), "success")
         else:
             self._say(tr("That calendar was already disconnected."), "info")
-
-
-def caldav_problem(tr: Translator, exc: InvalidInput) -> str:
-    """What to fix in the CalDAV form, in the user's language."""
-    reason = exc.reason
-    if "username and an app password" in reason:
-        return tr("Enter your username and an app password.")
-    if "refused this username or password" in reason:
-        return tr("The server refused this username or password (use an app password).")
-    if "starting with https://" in reason:
-        return tr("Enter the server's address, starting with https://.")
-    if "cannot be reached" in reason:
-        return tr("The server cannot be reached at this address right now.")
-    if "no calendar on that server" in reason:
-        return tr("This account has no calendar on that server.")
-    if "no CalDAV calendar was found" in reason:
-        return tr("No CalDAV calendar was found at this address; check the URL.")
-    return tr("The server refused the connection. Check the address and try again.")
 
 
 def _invitee_for(token: str) -> connections.Invitee | None:

@@ -15,7 +15,7 @@ from planner.services import previous_calendar
 from planner.services.actor import Actor
 from planner.services.errors import PlannerError
 from planner.state.guard import signed_in_actor
-from planner.state.session import sign_in_redirect
+from planner.state.session import error_text, sign_in_redirect
 
 POLL_SECONDS = 1.0
 IDLE_POLLS = 900  # 15 minutes without progress
@@ -215,7 +215,7 @@ class ImportState(rx.State):
             except IcsImportError as exc:
                 failure = exc
             except PlannerError as exc:
-                self.error = self.status_message = exc.message
+                self.error = self.status_message = error_text(actor, exc)
                 return None
         if failure is not None:
             self.stage = "upload"
@@ -283,7 +283,7 @@ class ImportState(rx.State):
                     session=session, actor=actor, import_id=self._import_id, now=utcnow()
                 )
         except PlannerError as exc:
-            self.error = self.status_message = exc.message
+            self.error = self.status_message = error_text(actor, exc)
             return None
         self.stage = "running"
         self.percent = 0
@@ -373,7 +373,7 @@ class ImportState(rx.State):
                     session=session, actor=actor, on=bool(on)
                 )
         except PlannerError as exc:
-            self.status_message = exc.message
+            self.status_message = error_text(actor, exc)
             return None
         self.status_message = (
             tr("Everyone in the account now uses the previous calendar.")

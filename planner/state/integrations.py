@@ -13,7 +13,7 @@ from planner.services import api_keys, mail_log, webhooks
 from planner.services.actor import Actor
 from planner.services.errors import InvalidInput, NotFound, PermissionDenied
 from planner.state.guard import signed_in_actor
-from planner.state.session import sign_in_redirect
+from planner.state.session import error_text, sign_in_redirect
 
 
 def _when_in(value, locale: str = "en", zone: str = "UTC") -> str:  # type: ignore[no-untyped-def]
@@ -169,7 +169,7 @@ class IntegrationsState(rx.State):
                     session=session, actor=actor, name=self.new_key_name, now=utcnow()
                 )
         except (InvalidInput, PermissionDenied) as exc:
-            self.error = exc.message
+            self.error = error_text(actor, exc)
             return None
         tr = translator(actor.locale)
         self.shown_once_label = tr("API key “{name}”", name=created.name)
@@ -189,8 +189,11 @@ class IntegrationsState(rx.State):
                 api_keys.revoke_api_key(
                     session=session, actor=actor, key_id=self._key_ids[index], now=utcnow()
                 )
-        except (NotFound, PermissionDenied, IndexError) as exc:
-            self.error = getattr(exc, "message", "This key no longer exists; reload the page.")
+        except (NotFound, PermissionDenied) as exc:
+            self.error = error_text(actor, exc)
+        except IndexError:
+            tr = translator(actor.locale)
+            self.error = tr("This key no longer exists; reload the page.")
         self._fill(actor)
         return None
 
@@ -210,7 +213,7 @@ class IntegrationsState(rx.State):
                     now=utcnow(),
                 )
         except (InvalidInput, PermissionDenied) as exc:
-            self.error = exc.message
+            self.error = error_text(actor, exc)
             return None
         tr = translator(actor.locale)
         self.shown_once_label = tr("Signing secret for {url}", url=created.url)
@@ -230,7 +233,10 @@ class IntegrationsState(rx.State):
                 webhooks.remove_endpoint(
                     session=session, actor=actor, endpoint_id=self._endpoint_ids[index]
                 )
-        except (NotFound, PermissionDenied, IndexError) as exc:
-            self.error = getattr(exc, "message", "This URL no longer exists; reload the page.")
+        except (NotFound, PermissionDenied) as exc:
+            self.error = error_text(actor, exc)
+        except IndexError:
+            tr = translator(actor.locale)
+            self.error = tr("This URL no longer exists; reload the page.")
         self._fill(actor)
         return None

@@ -18,7 +18,7 @@ from planner.services.actor import Actor
 from planner.services.errors import InvalidInput, PlannerError
 from planner.state.guard import signed_in_actor
 from planner.state.imports import FOCUS_HEADING
-from planner.state.session import sign_in_redirect
+from planner.state.session import error_text, sign_in_redirect
 
 NO_CANDIDATE = "none"
 
@@ -205,7 +205,7 @@ class PreviousCalendarState(rx.State):
                     session=session, actor=actor, appointment_id=self._refs[key]
                 )
         except PlannerError as exc:
-            self.status_message = exc.message
+            self.status_message = error_text(actor, exc)
             return None
         zone = ZoneInfo(actor.time_zone)
         local_start, local_end = row.start.astimezone(zone), row.end.astimezone(zone)
@@ -267,11 +267,11 @@ class PreviousCalendarState(rx.State):
                 "title": tr("The title must be one line of 1 to 300 characters."),
                 "location": tr("The place must be one line of at most 500 characters."),
                 "end": tr("The end must be after the start, within 14 days."),
-            }.get(exc.field, exc.message)
+            }.get(exc.field) or error_text(actor, exc)
             self.status_message = self.form_error
             return None
         except PlannerError as exc:
-            self.form_error = self.status_message = exc.message
+            self.form_error = self.status_message = error_text(actor, exc)
             return None
         self.form_open = False
         self.status_message = tr("Appointment saved: {title}", title=title.strip())

@@ -9,7 +9,7 @@ from planner.i18n.dates import format_time_range, format_weekday_date
 from planner.services import previous_calendar
 from planner.services.errors import PlannerError
 from planner.state.guard import signed_in_actor
-from planner.state.session import sign_in_redirect
+from planner.state.session import error_text, sign_in_redirect
 
 
 class PreviousEntryState(rx.State):
@@ -43,7 +43,7 @@ class PreviousEntryState(rx.State):
                     session=session, actor=actor, appointment_id=calendar._entry_refs[key][1]
                 )
         except PlannerError as exc:
-            self.message = exc.message
+            self.message = error_text(actor, exc)
             return None
         lang, zone = actor.locale, actor.time_zone
         self._appointment_id = row.id

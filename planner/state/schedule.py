@@ -33,7 +33,7 @@ from planner.services.actor import Actor
 from planner.services.errors import InvalidInput, PlannerError
 from planner.settings import get_settings
 from planner.state.guard import signed_in_actor
-from planner.state.session import sign_in_redirect
+from planner.state.session import error_text, sign_in_redirect
 
 STEPS = 6  # candidates & job, interview, times, place, invitation, review & send
 DURATIONS = ["15", "30", "45", "60", "90", "120"]
@@ -515,7 +515,7 @@ class ScheduleState(rx.State):
                     now=now,
                 )
         except PlannerError as exc:
-            self.errors = {**self.errors, "times": exc.message}
+            self.errors = {**self.errors, "times": error_text(actor, exc)}
             return
         self._held = {
             str(uid): [[s.isoformat(), e.isoformat()] for s, e in spans]
@@ -877,7 +877,7 @@ class ScheduleState(rx.State):
                     window=TimeInterval(start, end),
                 )  # fmt: skip
         except PlannerError as exc:
-            return exc.message
+            return error_text(actor, exc)
         found = collision(rows, start, end, held=held)
 
         def named(who: tuple[int, ...]) -> str:
@@ -963,7 +963,7 @@ class ScheduleState(rx.State):
             message = (
                 tr("A location named {name} exists already.", name=name)
                 if exc.field == "name" and "exists" in exc.reason
-                else tr("Check the name and address: {problem}", problem=exc.reason)
+                else tr("Check the name and address: {problem}", problem=error_text(actor, exc))
             )
             self.errors = {**errors, "new_place": message}
             return rx.set_focus("new-place-name")
@@ -1021,7 +1021,7 @@ class ScheduleState(rx.State):
                     session=session, actor=actor, location_id=self._place_ids[int(self.place)]
                 )
         except PlannerError as exc:
-            self.errors = {**self.errors, "place": exc.message}
+            self.errors = {**self.errors, "place": error_text(actor, exc)}
             return None
         self.place, self.archive_question = "", ""
         self._load_places(actor)
@@ -1171,8 +1171,8 @@ class ScheduleState(rx.State):
                 )
         except PlannerError as exc:
             self.sending = False
-            self.errors = {"send": exc.message}
-            self.announcement = exc.message
+            self.errors = {"send": error_text(actor, exc)}
+            self.announcement = self.errors["send"]
             return None
         self.sending = False
         self.done = " ".join(

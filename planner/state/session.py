@@ -23,6 +23,11 @@ def current_actor(state: rx.State) -> Actor | None:
         return auth.resolve_session(session=session, token=token, now=utcnow())
 
 
+def error_text(actor: Actor, exc: PlannerError) -> str:
+    """What a service refused, in the staff user's language, times in their zone."""
+    return exc.message_in(actor.locale, time_zone=actor.time_zone)
+
+
 def browser_locale(accept_language: str | None) -> str:
     """The first of Planner's languages in an Accept-Language header ("da-DK,da;q=0.9,en"
     -> "da"; Norwegian "no"/"nn" read as "nb"), English when none fits."""

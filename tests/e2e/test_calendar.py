@@ -451,6 +451,43 @@ def test_the_calendar_and_its_dialog_speak_danish(
     expect(confirm).to_have_count(0)
 
 
+def test_a_time_the_service_refuses_is_said_in_the_staff_users_language(
+    page: Page, sign_in, make_interview, staff_locale, db
+) -> None:
+    """The dialog lets a time more than a year ahead through; the service refuses it, and
+    the dialog says why in Danish, the time as a Dane reads it (no field name, no ISO)."""
+    from planner.i18n.dates import format_short
+
+    made = make_interview(45, hours=(9,))
+    staff_locale(ADMIN, "da")
+    page.emulate_media(reduced_motion="reduce")
+    sign_in(ADMIN, start=made.week_url)
+    expect(page.get_by_role("heading", name="Samtaler", level=1)).to_be_visible()
+    page.goto(made.week_url)
+    page.get_by_role("radio", name="Liste").click()
+    page.get_by_role("button", name=re.compile(re.escape(made.title))).first.click()
+    dialog = page.get_by_role("dialog", name=made.title)
+    far = made.day + timedelta(days=400)
+    dialog.get_by_label("Dato").fill(far.isoformat())
+    dialog.get_by_label("Starttidspunkt").fill("13:00")
+    dialog.get_by_role("button", name="Tilføj tidspunkt").click()
+    dialog.get_by_role("button", name="Tilbyd tidspunkterne").click()
+    page.get_by_role("alertdialog", name="Tilbyd flere tidspunkter?").get_by_role(
+        "button", name="Tilbyd tidspunkterne"
+    ).click()
+
+    start = datetime(far.year, far.month, far.day, 13, tzinfo=COPENHAGEN)
+    when = format_short(start, locale="da", time_zone="Europe/Copenhagen")
+    expect(dialog.get_by_role("status")).to_have_text(
+        f"{when} ligger mere end et år ude i fremtiden."
+    )
+    with db() as session:
+        offered = session.exec(
+            select(OfferedSlot).where(OfferedSlot.interview_id == made.interview_id)
+        ).all()
+    assert len(offered) == 1, "nothing was added"
+
+
 def test_times_picked_on_the_grid_are_offered_after_a_confirmation(
     page: Page, sign_in, make_interview, db
 ) -> None:

@@ -47,23 +47,68 @@ SOURCES = tuple(sorted(PACKAGE.rglob("*.py")))
 TRANSLATING_CALLS = {"tr", "tx", "tab_title"}
 
 
+def _nodes() -> list[ast.AST]:
+    return [node for source in SOURCES for node in ast.walk(ast.parse(source.read_text()))]
+
+
 def _calls() -> list[tuple[str, list[ast.expr]]]:
-    nodes = [node for source in SOURCES for node in ast.walk(ast.parse(source.read_text()))]
     return [
         (func.id if isinstance(func, ast.Name) else getattr(func, "attr", None), node.args)
-        for node in nodes
+        for node in _nodes()
         if isinstance(node, ast.Call)
         for func in [node.func]
     ]
 
 
+def _subclasses(root: str, classes: list[ast.ClassDef]) -> set[str]:
+    """`root` and the names of the classes of the package that derive from it."""
+    found = {root}
+    while True:
+        more = {c.name for c in classes if any(getattr(b, "id", None) in found for b in c.bases)}
+        if more <= found:
+            return found
+        found |= more
+
+
+def error_message_ids() -> set[str]:
+    """Literal messages of service errors (planner.services.errors): the first argument of
+    a PlannerError subclass (NotFound("Job not found.")), the second, the reason, of an
+    InvalidInput (InvalidInput("title", "must be ...")), and the same of a subclass's
+    `super().__init__(...)`. message_in translates them."""
+    classes = [node for node in _nodes() if isinstance(node, ast.ClassDef)]
+    errors = _subclasses("PlannerError", classes)
+    invalid = _subclasses("InvalidInput", classes)
+    found = set()
+
+    def take(args: list[ast.expr], position: int) -> None:
+        if len(args) > position and isinstance(args[position], ast.Constant):
+            found.add(args[position].value)
+
+    for name, args in _calls():
+        if name in errors:
+            take(args, 1 if name in invalid else 0)
+    for cls in classes:
+        if cls.name not in errors:
+            continue
+        for node in ast.walk(cls):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "attr", None) == "__init__"
+                and isinstance(getattr(node.func, "value", None), ast.Call)
+                and getattr(node.func.value.func, "id", None) == "super"
+            ):
+                take(node.args, 1 if cls.name in invalid - {"InvalidInput"} else 0)
+    return found
+
+
 def message_ids_in_code() -> set[str]:
-    """Ids of `tr`, `tx` and `tab_title` calls, and the singular ids of `tr.plural` calls."""
+    """Ids of `tr`, `tx` and `tab_title` calls, the singular ids of `tr.plural` calls and
+    the literal messages of service errors."""
     found = set()
     for name, args in _calls():
         if name in TRANSLATING_CALLS and args and isinstance(args[0], ast.Constant):
             found.add(args[0].value)
-    return found | set(plural_ids_in_code())
+    return found | set(plural_ids_in_code()) | error_message_ids()
 
 
 def plural_ids_in_code() -> dict[str, str]:

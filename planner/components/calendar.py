@@ -300,7 +300,7 @@ class FullCalendar(NoSSRComponent):
     @classmethod
     def create(cls, *children, **props) -> rx.Component:
         """A calendar; defaults: week view with day/week/month buttons, Monday first, 15-minute
-        steps, 07:00-21:00 shown, no all-day row, times in 24-hour form."""
+        steps, 07:00-21:00 shown, no all-day row, times in the form of `locale`."""
         props.setdefault(
             "plugins",
             Var(
@@ -327,12 +327,10 @@ class FullCalendar(NoSSRComponent):
         props.setdefault("now_indicator", True)
         props.setdefault("height", "auto")
         props.setdefault("nav_links", False)
-        props.setdefault(
-            "event_time_format", {"hour": "2-digit", "minute": "2-digit", "hour12": False}
-        )
-        props.setdefault(
-            "slot_label_format", {"hour": "2-digit", "minute": "2-digit", "hour12": False}
-        )
+        # Times as the reader's language writes them (12-hour in English, 24-hour in the
+        # Nordic languages), as Babel writes them in the dialogs and mails.
+        props.setdefault("event_time_format", {"hour": "numeric", "minute": "2-digit"})
+        props.setdefault("slot_label_format", {"hour": "numeric", "minute": "2-digit"})
         return super().create(*children, **props)
 
 

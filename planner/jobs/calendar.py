@@ -142,6 +142,17 @@ async def carry_out(
                 ref = await provider.update_event(
                     calendar_id, EventRef(external_id=work.external_event_id), work.event
                 )
+            if work.zoom_meeting_id and work.zoom_credentials and work.zoom_connection_id:
+                failing_connection = work.zoom_connection_id
+                zoom = ZoomMeetings(
+                    http=http,
+                    credentials=work.zoom_credentials,
+                    save_tokens=_saver(work.zoom_connection_id, work.zoom_credentials, settings),
+                    settings=settings,
+                )
+                if not await zoom.update_topic(work.zoom_meeting_id, work.event.title):
+                    log.info("zoom meeting %s keeps its topic (gone, or no update scope)",
+                             work.zoom_meeting_id)  # fmt: skip
             return WorkResult(work, external_event_id=ref.external_id, etag=ref.etag)
         event = work.event
         assert event is not None

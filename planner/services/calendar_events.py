@@ -417,12 +417,18 @@ def prepare(*, session: Session, row_id: int, settings: Settings) -> CalendarWor
         event = _event_request(session, link, online_meeting=None, meeting_url=link.meeting_url)
         if event is None:
             return replace_work(base, skip="gave up: the booking is gone")
+        # The organiser's Zoom meeting (made with their event) takes the new title too.
+        zoom_id = create_row.payload.get("zoom_meeting_id") if create_row else None
+        found = _zoom(session, link, settings) if zoom_id else (None, None)
         return replace_work(
             base,
             **common,
             event=event,
             external_event_id=link.external_event_id,
             etag=link.etag,
+            zoom_meeting_id=str(zoom_id) if zoom_id else None,
+            zoom_connection_id=found[0],
+            zoom_credentials=found[1],
         )
     # create
     if link.status != EventLinkStatus.PENDING.value:

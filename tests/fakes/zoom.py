@@ -1,4 +1,4 @@
-"""A fake Zoom REST API (meetings create/delete) and Zoom OAuth (HTTP Basic client auth)."""
+"""A fake Zoom REST API (meetings create/update/delete) and Zoom OAuth (HTTP Basic client auth)."""
 
 import itertools
 from collections.abc import Iterator
@@ -53,6 +53,20 @@ def build_app(state: ZoomState, issuer: OAuthIssuer) -> Starlette:
         state.meetings[str(meeting_id)] = meeting
         return JSONResponse(meeting, status_code=201)
 
+    async def patch(request: Request) -> Response:
+        if (refused := denied(request)) is not None:
+            return refused
+        meeting = state.meetings.get(request.path_params["meeting_id"])
+        if meeting is None:
+            return JSONResponse(
+                {"code": 3001, "message": "Meeting does not exist."}, status_code=404
+            )
+        body = await request.json()
+        for key in ("topic", "start_time", "duration", "agenda"):
+            if key in body:
+                meeting[key] = body[key]
+        return Response(status_code=204)
+
     async def delete(request: Request) -> Response:
         if (refused := denied(request)) is not None:
             return refused
@@ -68,6 +82,7 @@ def build_app(state: ZoomState, issuer: OAuthIssuer) -> Starlette:
             Route("/oauth/token", issuer.token, methods=["POST"]),
             Route("/v2/users/me/meetings", create, methods=["POST"]),
             Route("/v2/meetings/{meeting_id}", delete, methods=["DELETE"]),
+            Route("/v2/meetings/{meeting_id}", patch, methods=["PATCH"]),
         ]
     )
 

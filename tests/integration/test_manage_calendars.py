@@ -590,7 +590,7 @@ def _fresh_mails(session) -> list[OutboxMessage]:
 
 
 async def test_a_zoom_meeting_is_made_for_a_new_kind_and_deleted_when_it_is_replaced(
-    session, booked_jitsi, zoom
+    session, booked_jitsi, zoom, google
 ):
     world = booked_jitsi
     actor, interview_id, admin = world["actor"], world["interview_id"], world["admin"]
@@ -611,6 +611,33 @@ async def test_a_zoom_meeting_is_made_for_a_new_kind_and_deleted_when_it_is_repl
     assert all(link.meeting_url == join for link in _current(session).values())
     freja = _mails(session, "interview_changed")["freja@mail.example"]
     assert join in _text(freja) and "start_url" not in freja.as_string()
+
+    # A new title renames the Zoom meeting with the organiser's event.
+    scheduling.update_interview(
+        session=session, actor=actor, interview_id=interview_id, now=world["now"],
+        title="Backend interview, final round",
+    )  # fmt: skip
+    await _write_all(session)
+    assert meeting["topic"].startswith("Backend interview, final round")
+    # A connection granted before Planner asked for meeting:update:meeting: Zoom refuses
+    # (code 4711); the calendars still change, the meeting keeps its topic and link.
+    zoom.faults.add(Fault(path="/v2/meetings/", status=400, times=1,
+                          body={"code": 4711, "message": "Invalid access token, does not "
+                                "contain scopes:[meeting:update:meeting]."}))  # fmt: skip
+    scheduling.update_interview(
+        session=session, actor=actor, interview_id=interview_id, now=world["now"],
+        title="Backend interview, last round",
+    )  # fmt: skip
+    await _write_all(session)
+    assert meeting["topic"].startswith("Backend interview, final round")
+    assert _google_event(google, _current(session)[admin.id])["summary"].startswith(
+        "Backend interview, last round"
+    )
+    _fresh(session)
+    assert all(
+        row.last_error is None
+        for row in session.exec(select(OutboxMessage).where(OutboxMessage.kind == "calendar"))
+    )
 
     # Back to Jitsi: the Zoom meeting is deleted with the organiser's old event.
     scheduling.update_interview(

@@ -61,8 +61,10 @@ def test_scopes_are_least_privilege_per_provider():
         "offline_access",
     }
     assert endpoints_for("microsoft", SETTINGS).token_url.endswith("/common/oauth2/v2.0/token")
+    # Create, rename (a title change) and delete the interview's meeting; nothing else.
     assert endpoints_for("zoom", SETTINGS).scopes == (
         "meeting:write:meeting",
+        "meeting:update:meeting",
         "meeting:delete:meeting",
     )
 

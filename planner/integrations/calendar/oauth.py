@@ -40,7 +40,7 @@ GOOGLE_SCOPES = (
 )
 # Graph has no narrower permission that both reads schedules and writes events.
 MICROSOFT_SCOPES = ("openid", "email", "offline_access", "Calendars.ReadWrite")
-ZOOM_SCOPES = ("meeting:write:meeting", "meeting:delete:meeting")
+ZOOM_SCOPES = ("meeting:write:meeting", "meeting:update:meeting", "meeting:delete:meeting")
 
 # Refresh a little before the provider's expiry so that a request never races it.
 EXPIRY_MARGIN = timedelta(seconds=60)

@@ -25,7 +25,7 @@ MAX_TOPIC = 200
 
 
 class ZoomMeetings:
-    """Creates and deletes scheduled Zoom meetings for one connected Zoom user.
+    """Creates, renames and deletes scheduled Zoom meetings for one connected Zoom user.
 
     Zoom's answer holds a `start_url` that lets anyone start the meeting as its host; it is
     dropped here, so it can never reach a candidate (the host starts the meeting from the
@@ -86,6 +86,25 @@ class ZoomMeetings:
             external_id=str(meeting_id),
             passcode=str(password) if password else None,
         )
+
+    async def update_topic(self, meeting_id: str, topic: str) -> bool:
+        """Give the meeting a new topic (PATCH /v2/meetings/{id}, 204; scope
+        meeting:update:meeting). Returns False, changing nothing, when the meeting is gone
+        (404, Zoom code 3001) or the connection was granted before Planner asked for that
+        scope (Zoom answers 400 with code 4711, or 403): the meeting keeps its old topic, and
+        its join link still works. Raises AuthExpired, RateLimited, IntegrationError."""
+        response = await self.api.request(
+            "PATCH", f"meetings/{quote(meeting_id, safe='')}", json={"topic": topic[:MAX_TOPIC]}
+        )
+        if response.status_code in (200, 204):
+            return True
+        compact = response.text.replace(" ", "")
+        if response.status_code == 404 or '"code":3001' in compact:
+            return False
+        if response.status_code == 403 or '"code":4711' in compact:
+            return False
+        raise_for_status(response, "zoom", "meeting update")
+        return False
 
     async def delete_meeting(self, meeting_id: str) -> None:
         """Delete the meeting; one already gone (404, Zoom code 3001) counts as done."""

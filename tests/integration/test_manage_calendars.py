@@ -715,3 +715,36 @@ async def test_a_meeting_link_still_awaited_when_the_meeting_changes_is_not_sent
     assert jitsi in _text(changed["freja@mail.example"])
     assert _mails(session, "meeting_link") == {}
     assert _waiting(session, "meeting_link") == []
+
+
+def test_each_booked_time_shows_its_own_meeting_link(session, booked_jitsi):
+    """Each booking has its own meeting (here a Jitsi room each): the overview gives every
+    booked time its booking's link, and the dialog shows the one of the time clicked; it
+    showed the first booking's link for every time."""
+    world = booked_jitsi
+    actor, interview_id, now = world["actor"], world["interview_id"], world["now"]
+    later = now + timedelta(days=3)
+    scheduling.add_slots(
+        session=session, actor=actor, interview_id=interview_id, starts=[later], now=now
+    )
+    elin = add_candidate(session, world["account"], "Elin Johansson")
+    tokens = scheduling.invite_candidates(
+        session=session, actor=actor, interview_id=interview_id, candidate_ids=[elin.id], now=now
+    )
+    _fresh(session)
+    view = interview_overview(session=session, actor=actor, interview_id=interview_id)
+    assert booking.book(
+        session=session, token=tokens[elin.id], slot_id=view.slots[1].slot_id, now=now
+    ).ok
+    notifications.render_requested(session=session)  # the booking's calendar rows
+
+    _fresh(session)
+    view = interview_overview(session=session, actor=actor, interview_id=interview_id)
+    rooms = {}
+    for link in session.exec(select(ProviderEventLink)).all():
+        rooms.setdefault(link.booking_id, set()).add(link.meeting_url)
+    assert sorted(len(urls) for urls in rooms.values()) == [1, 1]  # one room per booking
+    first, second = view.slots
+    assert {first.meeting_url} == rooms[min(rooms)] and {second.meeting_url} == rooms[max(rooms)]
+    assert first.meeting_url != second.meeting_url
+    assert view.meeting_url == first.meeting_url

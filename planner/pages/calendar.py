@@ -20,6 +20,7 @@ from planner.state.calendar_actions import (
     CommentLine,
     ParticipantView,
     PendingTime,
+    PlaceOption,
     SlotView,
 )
 from planner.state.session import SessionState
@@ -372,6 +373,16 @@ def _add_times() -> rx.Component:
     )
 
 
+def _place_option(option: PlaceOption) -> rx.Component:
+    # An item as tall as its text: a name and address that wrap on a phone would overlap
+    # the next item at Radix's fixed item height.
+    return rx.select.item(
+        option.label,
+        value=option.value,
+        style={"height": "auto", "min_height": "var(--space-6)", "padding_block": "4px"},
+    )
+
+
 def _edit() -> rx.Component:
     return _section(
         tx("Title and place"),
@@ -392,13 +403,18 @@ def _edit() -> rx.Component:
             rx.vstack(
                 rx.text(tx("Place"), size="2", weight="medium", id="edit-place-label"),
                 rx.select.root(
+                    # A long place name is cut short (with an ellipsis) rather than widen
+                    # the dialog past a phone's screen (the dialog is as wide as its widest
+                    # unbreakable line; a percentage would not bound that): the screen less
+                    # the dialog's margins and padding.
                     rx.select.trigger(
-                        id="edit-place", aria_labelledby="edit-place-label edit-place"
+                        id="edit-place",
+                        aria_labelledby="edit-place-label edit-place",
+                        max_width="calc(100vw - 96px)",
                     ),
                     rx.select.content(
-                        rx.foreach(
-                            D.place_options, lambda o: rx.select.item(o.label, value=o.value)
-                        )
+                        rx.foreach(D.place_options, _place_option),
+                        max_width="calc(100vw - 32px)",
                     ),
                     value=D.edit_place,
                     on_change=D.set_edit_place,

@@ -3,7 +3,7 @@
 import hashlib
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func
@@ -90,7 +90,9 @@ class ParticipantStatus:
 
 @dataclass(frozen=True)
 class SlotStatus:
-    """An offered time (UTC), "offered" or "removed", with the names of who booked it."""
+    """An offered time (UTC), "offered" or "removed", with the names of who booked it and
+    the join link of its booking's online meeting (each booking has its own: a Jitsi room
+    or the meeting the organiser's provider made with their event; "" until then)."""
 
     slot_id: int
     start_at: datetime
@@ -99,14 +101,16 @@ class SlotStatus:
     booked: int
     capacity: int
     candidate_names: tuple[str, ...]
+    meeting_url: str = ""
 
 
 @dataclass(frozen=True)
 class InterviewOverview:
     """Everything the details dialog shows. `meeting_url`: the online meeting's join link
     once a provider made it ("" before the first booking's events are written, or with no
-    online meeting). `host_url`: the organiser's way in, only when the actor is the
-    organiser (see `interview_overview`). `fingerprint`: changes whenever something people
+    online meeting): the first booking's; each booked slot has its own (SlotStatus).
+    `host_url`: the organiser's way in, only when the actor is the organiser (see
+    `interview_overview`). `fingerprint`: changes whenever something people
     changed (title, place, kind, status, slots, candidates, bookings, comments,
     participants) changes; see `fingerprint_of`."""
 
@@ -304,13 +308,16 @@ def _build(
 
     links: dict[int, list[str]] = defaultdict(list)
     meeting_urls: list[tuple[bool, int, str]] = []
+    slot_of_booking = {b.id: b.slot_id for b, _ in active}
+    slot_meetings: dict[int, list[tuple[bool, int, str]]] = defaultdict(list)
     if booking_ids:
-        for user_id, status, url, link_id in session.exec(
+        for user_id, status, url, link_id, booking_id in session.exec(
             select(
                 ProviderEventLink.staff_user_id,
                 ProviderEventLink.status,
                 ProviderEventLink.meeting_url,
                 ProviderEventLink.id,
+                ProviderEventLink.booking_id,
             ).where(
                 col(ProviderEventLink.booking_id).in_(booking_ids),
                 col(ProviderEventLink.replaced_at).is_(None),  # replaced events are going
@@ -318,7 +325,9 @@ def _build(
         ).all():
             links[user_id].append(status)
             if url:
-                meeting_urls.append((user_id != interview.organiser_id, link_id or 0, url))
+                meeting = (user_id != interview.organiser_id, link_id or 0, url)
+                meeting_urls.append(meeting)
+                slot_meetings[slot_of_booking[booking_id]].append(meeting)
     sync = _sync_states(session, [i for i, _ in participant_rows])
     participants = tuple(
         ParticipantStatus(
@@ -334,6 +343,12 @@ def _build(
     meeting_url = ""
     if interview.meeting_kind != MeetingKind.NONE.value and meeting_urls:
         meeting_url = sorted(meeting_urls)[0][2]
+        slots = tuple(
+            replace(slot, meeting_url=sorted(slot_meetings[slot.slot_id])[0][2])
+            if slot_meetings.get(slot.slot_id)
+            else slot
+            for slot in slots
+        )
     is_organiser = actor is not None and actor.user_id == interview.organiser_id
     cands = tuple(candidates)
     return InterviewOverview(

@@ -784,6 +784,17 @@ def queue_new_times(*, session: Session, invitation_id: int, link: str, slot_ids
     return _record_all(session, [mail])
 
 
+def _superseded(session: Session, booking: Booking, sequence: int) -> bool:
+    """Whether the booked interview changed again after the change (or the mail) of
+    `sequence`: each change raises the interview's ics_sequence and records a "changed" mail
+    for every active booking, rendered as the interview is when it is rendered. An older
+    request still waiting (for a meeting link, or for the worker) would send the same
+    interview again under a lower SEQUENCE, after or before the newer one: a duplicate."""
+    slot = _get(session, OfferedSlot, booking.slot_id, "Slot")
+    interview = _get(session, Interview, slot.interview_id, "Interview")
+    return interview.ics_sequence > sequence
+
+
 def queue_interview_changed(
     *, session: Session, booking_id: int, sequence: int, wait_until: str | None = None
 ) -> int:
@@ -791,11 +802,15 @@ def queue_interview_changed(
     the candidate's and those of staff whose calendar is not synced (synced calendars are
     updated by the provider), each with an iMIP REQUEST of the same UID and `sequence` (the
     interview's raised ics_sequence), describing the interview as it is now. Nothing for a
-    booking no longer active. `wait_until` as for queue_booking_confirmation: a new
-    meeting is waited for, then said to follow. Returns the number of mails newly queued."""
+    booking no longer active, nor when the interview changed again since (the later
+    change's mail says it all, with a higher SEQUENCE). `wait_until` as for
+    queue_booking_confirmation: a new meeting is waited for, then said to follow. Returns
+    the number of mails newly queued."""
     booking = _get(session, Booking, booking_id, "Booking")
     if booking.status != BookingStatus.ACTIVE.value:
         return 0
+    if _superseded(session, booking, sequence):
+        return 0  # a later change's mail, recorded with it, describes the interview as now
     follows = _meeting_follows(session, booking_id, wait_until)
     ctx = _booking_context(session, booking_id, meeting_url=None, meeting_follows=follows)
     ctx = replace(ctx, staff=tuple(r for r in ctx.staff if not r.synced))
@@ -825,13 +840,16 @@ def queue_meeting_link(*, session: Session, booking_id: int, sequence: int) -> i
     newer copy, RFC 5546 section 2.1.5). Raises MeetingLinkPending while the meeting is
     still being made, and ValueError when it will not come (the organiser's event was
     given up: the request is given up too, and admins see it among undelivered mails);
-    nothing when the booking is no longer active or the meeting gave way to a place.
+    nothing when the booking is no longer active, the meeting gave way to a place, or the
+    interview changed again since (that change's mail carries the meeting as it is now).
     Returns the number of mails newly queued."""
     from planner.services.calendar_events import MEETING_READY, meeting_link_state
 
     booking = _get(session, Booking, booking_id, "Booking")
     if booking.status != BookingStatus.ACTIVE.value:
         return 0
+    if _superseded(session, booking, sequence):
+        return 0  # a later change's mail carries the meeting as it is now (or says it follows)
     state, url = meeting_link_state(session=session, booking_id=booking_id)
     if state != MEETING_READY:
         if state == "pending":

@@ -45,11 +45,13 @@ FOCUS_DIALOG_HEADING = (
 )
 # The page remembers the last element focused outside a dialog (the list row or grid event
 # that opens one): closing the dialog gives it the focus back (calendar_actions.RETURN_FOCUS).
+# Nothing is remembered while a dialog is open: the options of its Place select are drawn
+# outside it (a portal), and choosing one made the dialog "return" the focus to that option.
 REMEMBER_OPENER = (
     "if (!window.plannerOpenerWatch) { window.plannerOpenerWatch = true;"
     " document.addEventListener('focusin', (e) => {"
     " if (e.target instanceof HTMLElement && e.target !== document.body"
-    " && !e.target.closest('[role=dialog], [role=alertdialog]'))"
+    " && !document.querySelector('[role=dialog], [role=alertdialog]'))"
     " window.plannerDialogOpener = e.target; }); }"
 )
 

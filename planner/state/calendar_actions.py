@@ -363,7 +363,10 @@ class CalendarDetailState(rx.State):
             self.place = ", ".join(p for p in (ov.location_name, ov.location_address) if p) or tr(
                 "No place chosen yet"
             )
-        self.meeting_url, self.host_url = ov.meeting_url, ov.host_url
+        # Each booking has its own meeting (a Jitsi room, the organiser's Teams/Meet/Zoom):
+        # the link of the time shown, not always the first booking's.
+        url = (shown.meeting_url if shown is not None else "") or ov.meeting_url
+        self.meeting_url, self.host_url = url, url if ov.host_url else ""
         self.organiser, self.job = ov.organiser_name, ov.job_title
         self.participants = [
             ParticipantView(

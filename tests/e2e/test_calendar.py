@@ -411,6 +411,65 @@ def test_closing_the_dialog_gives_the_focus_back_to_the_entry_that_opened_it(
     expect(row).to_be_focused()
 
 
+def test_after_choosing_a_place_and_saving_the_focus_still_goes_back_to_the_entry(
+    page: Page, sign_in, make_interview
+) -> None:
+    """The Place select draws its options outside the dialog: choosing one must not become
+    the element the focus "goes back" to (it did, and the focus fell to the page's body)."""
+    made = make_interview(45, book={"Rasmus Møller": 0})
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _open_calendar(page, sign_in, made.week_url)
+    entry = _grid_entry(page, f"{made.title} · Rasmus Møller")
+    entry.focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name=made.title)
+    expect(dialog.get_by_role("heading", name=made.title)).to_be_focused()
+    dialog.get_by_role("combobox", name=re.compile("^Place")).focus()
+    page.keyboard.press("Enter")
+    option = page.get_by_role("option", name=re.compile("^Copenhagen HQ"))
+    option.focus()
+    page.keyboard.press("Enter")
+    dialog.get_by_role("button", name="Save the changes").focus()
+    page.keyboard.press("Enter")
+    confirm = page.get_by_role("alertdialog", name="Save the changes?")
+    confirm.get_by_role("button", name="Save the changes").focus()
+    page.keyboard.press("Enter")
+    expect(dialog.get_by_role("status")).to_have_text(re.compile("^Changes saved"))
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    expect(entry).to_be_focused()
+
+
+def test_on_a_phone_a_long_place_name_keeps_the_dialog_on_the_screen(
+    page: Page, sign_in, make_interview
+) -> None:
+    """The Place select was as wide as the chosen place's name and address: on a 390 px
+    phone the dialog grew past the screen (its Remove and Close buttons out of sight), and
+    options whose text wrapped overlapped each other."""
+    made = make_interview(46, book={"Rasmus Møller": 0})
+    page.set_viewport_size({"width": 390, "height": 844})
+    _open_calendar(page, sign_in, made.week_url)
+    page.get_by_role("button", name=re.compile(re.escape(made.title))).first.click()
+    dialog = page.get_by_role("dialog", name=made.title)
+    place = dialog.get_by_role("combobox", name=re.compile("^Place"))
+    place.scroll_into_view_if_needed()
+    place.click()
+    options = page.get_by_role("option")
+    expect(options.filter(has_text="Stockholm office")).to_have_count(1)
+    for option in options.all():
+        # Its text fits in it (a wrapped name and address spilled over the next option).
+        assert option.evaluate("e => e.scrollHeight <= e.clientHeight + 1"), option
+        box = option.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    options.filter(has_text="Stockholm office").click()
+    expect(place).to_contain_text("Stockholm office")
+    _shot(page, "phone-long-place")
+    for element in (dialog, place, dialog.get_by_role("button", name="Close")):
+        box = element.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, element
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
 def test_a_full_day_of_the_month_grid_has_a_more_link_axe_accepts(
     page: Page, sign_in, make_interview
 ) -> None:

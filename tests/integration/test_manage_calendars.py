@@ -28,6 +28,7 @@ from planner.integrations.crypto import encrypt_credentials
 from planner.jobs import calendar as calendar_job
 from planner.models import (
     CalendarConnection,
+    Interview,
     Location,
     OutboxMessage,
     ProviderEventLink,
@@ -679,3 +680,98 @@ async def test_a_meeting_that_never_comes_is_shown_to_admins_not_left_waiting(
     assert _waiting(session, "meeting_link") == [] and _mails(session, "meeting_link") == {}
     [shown] = undelivered_mail(session=session, actor=booked_meet["actor"])
     assert shown.template == "meeting_link" and "no meeting link came" in shown.reason
+
+
+async def test_changes_in_quick_succession_send_one_updated_invitation(session, booked_jitsi):
+    """Jitsi, then a place, then Jitsi again, before the worker caught up: the candidate and
+    Per (not synced) get one "changed" mail each, the latest (the new room, the highest
+    SEQUENCE), not one per change all showing the same interview under older SEQUENCEs."""
+    world = booked_jitsi
+    actor, interview_id, per = world["actor"], world["interview_id"], world["people"]["Per"]
+    await _write_all(session)
+    _render(session)
+    lab = Location(account_id=world["account"].id, name="Lab", address="Havnegade 1")
+    session.add(lab)
+    session.commit()
+    for change in ({"location_id": lab.id}, {"meeting_kind": "jitsi"}):
+        scheduling.update_interview(
+            session=session, actor=actor, interview_id=interview_id, now=world["now"], **change
+        )
+    await _write_all(session)
+    _render(session)
+
+    jitsi = _current(session)[world["admin"].id].meeting_url
+    assert jitsi and jitsi.startswith("https://meet.jit.si/")
+    changed = [m for m in _fresh_mails(session) if m.payload.get("template") == "interview_changed"]
+    assert sorted(m.payload["to"] for m in changed) == sorted(["freja@mail.example", per.email])
+    interview = session.get(Interview, interview_id)
+    for row in changed:
+        message = email.message_from_string(row.payload["raw"], policy=policy.default)
+        assert jitsi in _text(message) and "Havnegade" not in _text(message)
+        assert int(_event(message)["SEQUENCE"]) == interview.ics_sequence
+    [dav] = [e.icalendar_component for e in world["calendar"].events()]
+    assert jitsi in str(dav.get("LOCATION", ""))
+
+
+async def test_a_meeting_link_still_awaited_when_the_meeting_changes_is_not_sent(
+    session, booked_meet, google
+):
+    """The confirmation said the Meet link follows; before Google made the meeting the
+    interview moved to Jitsi: the "changed" mail brings the Jitsi room, and no "Meeting
+    link" mail follows with it again under the older SEQUENCE."""
+    world = booked_meet
+    google.faults.add(Fault(path="/events", status=503, times=1000))
+    await calendar_job.run_due()
+    [waiting] = _waiting(session, "booking_confirmation")
+    args = {**waiting.payload["args"], "wait_until": (utcnow() - timedelta(seconds=1)).isoformat()}
+    waiting.payload = {**waiting.payload, "args": args}
+    session.add(waiting)
+    session.commit()
+    _render(session)
+    assert len(_waiting(session, "meeting_link")) == 1
+
+    scheduling.update_interview(
+        session=session, actor=world["actor"], interview_id=world["interview_id"],
+        now=world["now"], meeting_kind="jitsi",
+    )  # fmt: skip
+    _render(session)
+
+    jitsi = _current(session)[world["admin"].id].meeting_url
+    changed = _mails(session, "interview_changed")
+    assert set(changed) == {"freja@mail.example", world["people"]["Per"].email}
+    assert jitsi in _text(changed["freja@mail.example"])
+    assert _mails(session, "meeting_link") == {}
+    assert _waiting(session, "meeting_link") == []
+
+
+def test_each_booked_time_shows_its_own_meeting_link(session, booked_jitsi):
+    """Each booking has its own meeting (here a Jitsi room each): the overview gives every
+    booked time its booking's link, and the dialog shows the one of the time clicked; it
+    showed the first booking's link for every time."""
+    world = booked_jitsi
+    actor, interview_id, now = world["actor"], world["interview_id"], world["now"]
+    later = now + timedelta(days=3)
+    scheduling.add_slots(
+        session=session, actor=actor, interview_id=interview_id, starts=[later], now=now
+    )
+    elin = add_candidate(session, world["account"], "Elin Johansson")
+    tokens = scheduling.invite_candidates(
+        session=session, actor=actor, interview_id=interview_id, candidate_ids=[elin.id], now=now
+    )
+    _fresh(session)
+    view = interview_overview(session=session, actor=actor, interview_id=interview_id)
+    assert booking.book(
+        session=session, token=tokens[elin.id], slot_id=view.slots[1].slot_id, now=now
+    ).ok
+    notifications.render_requested(session=session)  # the booking's calendar rows
+
+    _fresh(session)
+    view = interview_overview(session=session, actor=actor, interview_id=interview_id)
+    rooms = {}
+    for link in session.exec(select(ProviderEventLink)).all():
+        rooms.setdefault(link.booking_id, set()).add(link.meeting_url)
+    assert sorted(len(urls) for urls in rooms.values()) == [1, 1]  # one room per booking
+    first, second = view.slots
+    assert {first.meeting_url} == rooms[min(rooms)] and {second.meeting_url} == rooms[max(rooms)]
+    assert first.meeting_url != second.meeting_url
+    assert view.meeting_url == first.meeting_url

@@ -79,7 +79,8 @@ class ParticipantStatus:
     calendar connection). `event_state`: their calendar event(s) for the interview's active
     bookings: "created" (all written), "pending" (some not written yet), "failed" (some could
     not be written), "not_synced" (Planner writes none for them: they get mails with .ics),
-    "none" (nothing is booked)."""
+    "no_email" (no calendar and no e-mail address: Planner cannot tell them), "none"
+    (nothing is booked)."""
 
     staff_user_id: int
     name: str
@@ -152,11 +153,11 @@ def _sync_states(session: Session, user_ids: list[int]) -> dict[int, str]:
     return {user_id: states.get(user_id, "not_connected") for user_id in user_ids}
 
 
-def _event_state(statuses: list[str], booked: bool) -> str:
+def _event_state(statuses: list[str], booked: bool, *, mailed: bool = True) -> str:
     if not booked:
         return "none"
     if not statuses:
-        return "not_synced"
+        return "not_synced" if mailed else "no_email"
     if EventLinkStatus.FAILED.value in statuses:
         return "failed"
     if EventLinkStatus.PENDING.value in statuses:
@@ -329,13 +330,24 @@ def _build(
                 meeting_urls.append(meeting)
                 slot_meetings[slot_of_booking[booking_id]].append(meeting)
     sync = _sync_states(session, [i for i, _ in participant_rows])
+    with_mail = set(
+        session.exec(
+            select(StaffUser.id).where(
+                col(StaffUser.id).in_([i for i, _ in participant_rows]),
+                col(StaffUser.email).is_not(None),
+                StaffUser.email != "",
+            )
+        ).all()
+    )
     participants = tuple(
         ParticipantStatus(
             staff_user_id=user_id,
             name=name,
             is_organiser=user_id == interview.organiser_id,
             sync_state=sync.get(user_id, "not_connected"),
-            event_state=_event_state(links.get(user_id, []), bool(booking_ids)),
+            event_state=_event_state(
+                links.get(user_id, []), bool(booking_ids), mailed=user_id in with_mail
+            ),
         )
         for user_id, name in participant_rows
     )

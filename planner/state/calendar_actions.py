@@ -197,6 +197,7 @@ def _event_label(tr: Translator, state: str) -> str:
         "pending": tr("Being added to their calendar"),
         "failed": tr("Could not be added to their calendar"),
         "not_synced": tr("Gets the interview by e-mail (.ics)"),
+        "no_email": tr("No calendar and no e-mail address: Planner cannot tell them"),
         "none": tr("Nothing booked yet"),
     }.get(state, state)
 
@@ -678,8 +679,8 @@ class CalendarDetailState(rx.State):
         effect = (
             tr(
                 "The booked candidates ({names}) get the interview with its new meeting "
-                "details: it is replaced in the participants' calendars, and they and the "
-                "participants get the updated invitation.",
+                "details: it is replaced in the synced calendars, and the candidates and "
+                "the participants without one get the updated invitation by e-mail.",
                 names=", ".join(renewed),
             )
             if renewed
@@ -833,8 +834,8 @@ def _outcome(tr: Translator, action: dict, result: Any) -> str:
     text = tr("Changes saved.")
     if result.bookings_updated:
         text += " " + tr.plural(
-            "{count} booked candidate and the participants have been sent the change.",
-            "{count} booked candidates and the participants have been sent the change.",
+            "{count} booked candidate gets the change by e-mail; the synced calendars follow.",
+            "{count} booked candidates get the change by e-mail; the synced calendars follow.",
             result.bookings_updated,
         )
     return text

@@ -1232,7 +1232,7 @@ def _meeting_needs(tr, kind: MeetingKind) -> str:  # type: ignore[no-untyped-def
         MeetingKind.NONE: "",
         MeetingKind.TEAMS: tr("Teams needs a Microsoft 365 calendar connection"),
         MeetingKind.MEET: tr("Google Meet needs a Google Calendar connection"),
-        MeetingKind.ZOOM: tr("Zoom needs a Zoom connection"),
+        MeetingKind.ZOOM: tr("Zoom needs a Zoom connection and a connected calendar"),
         MeetingKind.JITSI: tr("Jitsi needs a connected calendar"),
     }[kind]
 

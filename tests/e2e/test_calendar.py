@@ -646,7 +646,9 @@ def test_a_new_meeting_for_a_booked_interview_names_who_gets_it_and_is_made(
     check_axe(page, "new meeting confirmation")
     _shot(page, "new-meeting-confirmation")
     confirm.get_by_role("button", name="Save the changes").click()
-    expect(dialog.get_by_role("status")).to_have_text(re.compile("^Changes saved"))
+    expect(dialog.get_by_role("status")).to_have_text(
+        "Changes saved. 1 booked candidate gets the change by e-mail; the synced calendars follow."
+    )
     with db() as session:
         interview = session.get(Interview, made.interview_id)
         assert (interview.meeting_kind, interview.location_id is not None) == ("none", True)

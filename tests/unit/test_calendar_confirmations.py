@@ -94,3 +94,24 @@ def test_a_time_offered_already_is_refused_before_asking() -> None:
     assert not offered_already(overview, removed.astimezone(copenhagen))
     assert offered_already(overview, datetime(2026, 12, 8, 12, 0, tzinfo=copenhagen))
     assert not offered_already(overview, datetime(2026, 12, 8, 13, 0, tzinfo=copenhagen))
+
+
+def test_zoom_needs_a_calendar_too_because_its_meeting_is_made_with_the_organisers_event():
+    from planner.domain.meetings import available_meeting_kinds
+    from planner.domain.vocabulary import MeetingKind
+
+    assert MeetingKind.ZOOM not in available_meeting_kinds(["zoom"])
+    assert MeetingKind.ZOOM in available_meeting_kinds(["zoom", "caldav"])
+    assert available_meeting_kinds(["google"]) == {
+        MeetingKind.NONE, MeetingKind.MEET, MeetingKind.JITSI,
+    }  # fmt: skip
+    assert available_meeting_kinds([]) == {MeetingKind.NONE}
+
+
+def test_a_participant_with_no_calendar_and_no_address_is_not_said_to_get_mail():
+    from planner.services.interview_overview import _event_state
+
+    assert _event_state([], True) == "not_synced"
+    assert _event_state([], True, mailed=False) == "no_email"
+    assert _event_state(["created"], True, mailed=False) == "created"
+    assert _event_state([], False, mailed=False) == "none"

@@ -115,10 +115,10 @@ async def carry_out(
                 return WorkResult(work, error="the account has no calendar")
             calendar_id = primary.id
         if work.action == calendar_events.DELETE:
-            assert work.external_event_id is not None
-            await provider.delete_event(
-                calendar_id, EventRef(external_id=work.external_event_id, etag=work.etag)
-            )
+            if work.external_event_id is not None:  # else only its Zoom meeting is left
+                await provider.delete_event(
+                    calendar_id, EventRef(external_id=work.external_event_id, etag=work.etag)
+                )
             if work.zoom_meeting_id and work.zoom_credentials and work.zoom_connection_id:
                 failing_connection = work.zoom_connection_id
                 zoom = ZoomMeetings(

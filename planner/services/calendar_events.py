@@ -60,6 +60,13 @@ BATCH_SIZE = 20
 WRITABLE = (ConnectionStatus.SYNCED.value, ConnectionStatus.ERROR.value)
 # Which calendar of the organiser can carry the interview's own online meeting.
 MEETING_PROVIDER = {MeetingKind.TEAMS.value: "microsoft", MeetingKind.MEET.value: "google"}
+# Links whose event (or the Zoom meeting made for it) may exist and is removed with them: a
+# failed one may have left a Zoom meeting behind (made before its calendar write failed).
+_REMOVABLE = (
+    EventLinkStatus.PENDING.value,
+    EventLinkStatus.CREATED.value,
+    EventLinkStatus.FAILED.value,
+)
 # How long a participant's event waits for the organiser's meeting link before retrying.
 WAIT_FOR_ORGANISER = timedelta(seconds=3)
 
@@ -142,7 +149,7 @@ def record_meeting_changed(*, session: Session, booking_id: int, now: datetime) 
         link.replaced_at = now
         link.updated_at = now
         session.add(link)
-        if link.status in (EventLinkStatus.PENDING.value, EventLinkStatus.CREATED.value):
+        if link.status in _REMOVABLE:
             _queue(session, account_id=link.account_id, link_id=link.id, action=DELETE)
     session.flush()
     return _record_links(session, booking_id)
@@ -241,19 +248,18 @@ def meeting_link_state(*, session: Session, booking_id: int) -> tuple[str, str]:
 
 def record_booking_cancelled(*, session: Session, booking_id: int) -> int:
     """Record, without committing, that the booking's events are to be removed from every
-    calendar they were (or are about to be) written to. Returns how many."""
+    calendar they were (or are about to be) written to, with any Zoom meeting made for them
+    (also for an event whose write failed). Returns how many events."""
     links = session.exec(
         select(ProviderEventLink).where(
             ProviderEventLink.booking_id == booking_id,
-            col(ProviderEventLink.status).in_(
-                (EventLinkStatus.PENDING.value, EventLinkStatus.CREATED.value)
-            ),
+            col(ProviderEventLink.status).in_(_REMOVABLE),
         )
     ).all()
     for link in links:
         assert link.id is not None
         _queue(session, account_id=link.account_id, link_id=link.id, action=DELETE)
-    return len(links)
+    return sum(1 for link in links if link.status != EventLinkStatus.FAILED.value)
 
 
 def record_booking_updated(*, session: Session, booking_id: int, sequence: int) -> int:
@@ -388,14 +394,16 @@ def prepare(*, session: Session, row_id: int, settings: Settings) -> CalendarWor
         ).first()
         if create_row is not None and create_row.done_at is None:
             return replace_work(base, wait=True)  # the create is still under way
-        if link.status != EventLinkStatus.CREATED.value or not link.external_event_id:
-            return replace_work(base, skip="")  # never written: nothing to delete
         zoom_id = create_row.payload.get("zoom_meeting_id") if create_row else None
+        written = link.status == EventLinkStatus.CREATED.value and link.external_event_id
+        if not written and not zoom_id:
+            return replace_work(base, skip="")  # never written: nothing to delete
+        # A Zoom meeting made for an event that was then never written is deleted too.
         found = _zoom(session, link, settings) if zoom_id else (None, None)
         return replace_work(
             base,
             **common,
-            external_event_id=link.external_event_id,
+            external_event_id=link.external_event_id if written else None,
             etag=link.etag,
             zoom_meeting_id=str(zoom_id) if zoom_id else None,
             zoom_connection_id=found[0],

@@ -775,3 +775,35 @@ def test_each_booked_time_shows_its_own_meeting_link(session, booked_jitsi):
     assert {first.meeting_url} == rooms[min(rooms)] and {second.meeting_url} == rooms[max(rooms)]
     assert first.meeting_url != second.meeting_url
     assert view.meeting_url == first.meeting_url
+
+
+async def test_a_zoom_meeting_whose_event_was_never_written_is_deleted_with_the_booking(
+    session, booked_jitsi, zoom, google
+):
+    world = booked_jitsi
+    actor, interview_id, admin = world["actor"], world["interview_id"], world["admin"]
+    _connect(session, admin, "zoom", "", _oauth(zoom.issuer))
+    await _write_all(session)
+    # Zoom makes the meeting, then Google refuses the organiser's new event for good.
+    google.faults.add(Fault(path="/events", status=400, times=1000))
+    scheduling.update_interview(
+        session=session, actor=actor, interview_id=interview_id, now=world["now"],
+        meeting_kind="zoom",
+    )  # fmt: skip
+    await _write_all(session)
+    failed = _current(session)[admin.id]
+    assert failed.status == "failed"
+    assert len(zoom.state.meetings) == 1
+
+    google.faults.clear()
+    scheduling.cancel_interview(
+        session=session, actor=actor, interview_id=interview_id, now=world["now"]
+    )
+    await _write_all(session)
+
+    assert zoom.state.meetings == {}
+    _fresh(session)
+    [delete] = session.exec(
+        select(OutboxMessage).where(OutboxMessage.dedupe_key == f"calendar:delete:{failed.id}")
+    ).all()
+    assert delete.done_at is not None and delete.last_error is None

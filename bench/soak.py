@@ -665,9 +665,10 @@ def soak(
         for child in children:
             child.start()
         proxy.start()
+        # A first start after a change to the pages compiles the front end: minutes on 2 cores.
         for port in web_ports:
             _wait(lambda port=port: _http_status(f"http://127.0.0.1:{port}/healthz") == 200,
-                  300, f"web process on {port}")  # fmt: skip
+                  600, f"web process on {port}")  # fmt: skip
         base_url = f"http://127.0.0.1:{proxy.port}"
         web1, _web2, worker1, _worker2 = children
 

@@ -225,6 +225,31 @@ def _place_value(overview: InterviewOverview, location_ids: list[int]) -> str:
     return NO_PLACE
 
 
+def change_effect(tr: Translator, ov: InterviewOverview, place: str | None) -> str:
+    """Who hears of a title or place change (`place` the new place value, None if it stays),
+    as scheduling.update_interview and notifications.queue_interview_changed tell them: the
+    booked candidates by e-mail, synced calendars updated, participants without a synced
+    calendar by e-mail (one with no address hears nothing, so "the participants" are not all
+    said to get it)."""
+    renewed = new_meeting_for(ov, place) if place is not None else []
+    booked = [c.name for c in ov.candidates if c.status == "booked"]
+    if renewed:
+        return tr(
+            "The booked candidates ({names}) get the interview with its new meeting "
+            "details: it is replaced in the synced calendars, and the candidates and "
+            "the participants without one get the updated invitation by e-mail.",
+            names=", ".join(renewed),
+        )
+    if booked:
+        return tr(
+            "The booked candidates ({names}) get the updated invitation by e-mail; it is "
+            "updated in the synced calendars, and the participants without one get it by "
+            "e-mail.",
+            names=", ".join(booked),
+        )
+    return tr("No one has booked yet: candidates still choosing see the change.")
+
+
 class CalendarDetailState(rx.State):
     """The open interview and its pending confirmation; ids stay on the server."""
 
@@ -674,24 +699,8 @@ class CalendarDetailState(rx.State):
         if not changes:
             self.message, self.message_kind = tr("Nothing has changed."), "info"
             return rx.call_script(SHOW_MESSAGE)
-        renewed = new_meeting_for(ov, self.edit_place) if "place" in action else []
-        booked = [c.name for c in ov.candidates if c.status == "booked"]
-        effect = (
-            tr(
-                "The booked candidates ({names}) get the interview with its new meeting "
-                "details: it is replaced in the synced calendars, and the candidates and "
-                "the participants without one get the updated invitation by e-mail.",
-                names=", ".join(renewed),
-            )
-            if renewed
-            else tr(
-                "The booked candidates ({names}) and the participants get the updated "
-                "invitation; calendars are updated.",
-                names=", ".join(booked),
-            )
-            if booked
-            else tr("No one has booked yet: candidates still choosing see the change.")
-        )
+        place = self.edit_place if "place" in action else None
+        effect = change_effect(tr, ov, place)
         return self._ask(
             action,
             tr("Save the changes?"),

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from planner.services import scheduling
 from planner.services.interview_overview import CandidateStatus, InterviewOverview
 from planner.state.calendar_actions import (
+    change_effect,
     choosing_names,
     new_meeting_for,
     offered_already,
@@ -115,3 +116,26 @@ def test_a_participant_with_no_calendar_and_no_address_is_not_said_to_get_mail()
     assert _event_state([], True, mailed=False) == "no_email"
     assert _event_state(["created"], True, mailed=False) == "created"
     assert _event_state([], False, mailed=False) == "none"
+
+
+def test_a_place_change_of_a_booked_interview_does_not_promise_every_participant_mail():
+    # queue_interview_changed mails the booked candidates and the staff whose calendar is
+    # not synced; synced calendars follow, and a participant with no calendar and no
+    # address hears nothing: the confirmation names the booked and says so, in each language.
+    from planner.i18n import translator
+
+    booked = _with_status(_overview(), "booked")
+    for locale in ("en", "da", "sv", "nb", "fi"):
+        text = change_effect(translator(locale), booked, "loc-0")
+        assert "Candidate booked" in text
+        if locale != "en":
+            assert text != change_effect(translator("en"), booked, "loc-0")
+    english = change_effect(translator("en"), booked, None)
+    assert "by e-mail" in english and "synced calendars" in english
+    assert "and the participants get" not in english
+    assert change_effect(translator("en"), booked, "online-jitsi").startswith(
+        "The booked candidates (Candidate booked) get the interview with its new meeting"
+    )
+    assert change_effect(translator("en"), _with_status(_overview(), "invited"), "loc-0") == (
+        "No one has booked yet: candidates still choosing see the change."
+    )

@@ -3,7 +3,6 @@ and the staff actions (cancel, remove or add times, change title or place, resen
 each behind a confirmation that names its effect and whom it affects."""
 
 import asyncio
-import time as wall_clock  # the state may move between processes: no monotonic clock
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -40,7 +39,7 @@ RETURN_CONFIRM_FOCUS = (
     " setTimeout(() => back(tries - 1), 50); return; }"
     " const opener = window.plannerConfirmOpener;"
     " if (opener && opener.isConnected) opener.focus();"
-    " else document.querySelector('[role=dialog] h2')?.focus(); })(100)"
+    " else document.querySelector('[role=dialog] h2')?.focus(); })(40)"
 )
 # Closing the dialog: once it is gone, the focus goes back to the calendar entry that opened
 # it (remembered by calendar.REMEMBER_OPENER), not to the top of the page.
@@ -306,9 +305,6 @@ class CalendarDetailState(rx.State):
     _location_ids: list[int] = []
     _pending_starts: list[str] = []
     _pending: dict[str, Any] = {}
-    # When the confirmation last went back (Unix seconds): an Escape meant for it may
-    # reach the interview dialog as well, just after.
-    _confirm_back_at: float = 0.0
 
     def reset_dialogs(self) -> None:
         """Closed, with nothing pending (the calendar's load calls it)."""
@@ -497,9 +493,6 @@ class CalendarDetailState(rx.State):
     def detail_changed(self, is_open: bool):
         """The dialog asks to close (Escape, Close): closes unless an action is working, and
         gives the focus back to the entry that opened it."""
-        if not is_open and (self.confirm_open or wall_clock.time() - self._confirm_back_at < 1):
-            # The Escape was meant for the confirmation on top: only that one goes back.
-            return self._go_back()
         if not is_open and not self.working:
             self.detail_open = self.confirm_open = False
             self._pending = {}
@@ -510,15 +503,11 @@ class CalendarDetailState(rx.State):
     def confirm_changed(self, is_open: bool):
         """The confirmation asks to close (Escape, Go back): nothing is done, and the focus
         goes back to the button that asked."""
-        return self._go_back() if not is_open else None
-
-    def _go_back(self):  # type: ignore[no-untyped-def]
-        if self.working:
-            return None  # the confirmed action is under way: it closes the confirmation
-        self.confirm_open = False
-        self._pending = {}
-        self._confirm_back_at = wall_clock.time()
-        return rx.call_script(RETURN_CONFIRM_FOCUS)
+        if not is_open and not self.working:
+            self.confirm_open = False
+            self._pending = {}
+            return rx.call_script(RETURN_CONFIRM_FOCUS)
+        return None
 
     @rx.event
     def set_edit_title(self, value: str):

@@ -418,10 +418,8 @@ def test_going_back_from_a_confirmation_gives_the_focus_back_to_the_button_that_
     _open_calendar(page, sign_in, made.week_url)
     dialog = _open_dialog(page, made)
     dialog.get_by_label("Title", exact=True).fill(made.title + " (2)")
-    dialog.get_by_role("button", name="Save the changes").focus()
-    # By its text, not its role: while a confirmation closes, the dialog is briefly hidden from
-    # the accessibility tree (the confirmation's modal layer).
-    save = page.locator("[role=dialog] button").filter(has_text="Save the changes")
+    save = dialog.get_by_role("button", name="Save the changes")
+    save.focus()
     page.keyboard.press("Enter")
     confirm = page.get_by_role("alertdialog", name="Save the changes?")
     expect(confirm.get_by_role("button", name="Go back")).to_be_focused()

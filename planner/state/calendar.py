@@ -50,14 +50,9 @@ FOCUS_DIALOG_HEADING = (
 REMEMBER_OPENER = (
     "if (!window.plannerOpenerWatch) { window.plannerOpenerWatch = true;"
     " document.addEventListener('focusin', (e) => {"
-    " if (!(e.target instanceof HTMLElement) || e.target === document.body) return;"
-    " if (!document.querySelector('[role=dialog], [role=alertdialog]'))"
-    " window.plannerDialogOpener = e.target;"
-    # Inside the interview dialog (no confirmation open): the button a confirmation would
-    # give the focus back to (calendar_actions.RETURN_CONFIRM_FOCUS).
-    " else if (e.target.closest('[role=dialog]') && e.target.matches('button, input, a[href]')"
-    " && !document.querySelector('[role=alertdialog]'))"
-    " window.plannerConfirmOpener = e.target; }); }"
+    " if (e.target instanceof HTMLElement && e.target !== document.body"
+    " && !document.querySelector('[role=dialog], [role=alertdialog]'))"
+    " window.plannerDialogOpener = e.target; }); }"
 )
 
 

@@ -28,19 +28,7 @@ from planner.state.session import error_text, sign_in_redirect
 MEETINGS = {"teams": "Microsoft Teams", "meet": "Google Meet", "zoom": "Zoom", "jitsi": "Jitsi"}
 NO_PLACE = "none"
 FOCUS_ADD_TIMES = "setTimeout(() => document.querySelector('#add-date')?.focus(), 200)"
-# Opening a confirmation: the focus goes to "Go back" (the button that asked is remembered by
-# calendar.REMEMBER_OPENER as the last focus inside the dialog).
 FOCUS_CONFIRM = "setTimeout(() => document.querySelector('#confirm-go-back')?.focus(), 50)"
-# Going back (Escape, Go back): once the confirmation has closed, the focus returns to the
-# button that asked (the confirmation is opened by the state, so nothing else gives it back).
-RETURN_CONFIRM_FOCUS = (
-    "(function back(tries) {"
-    " if (document.querySelector('[role=alertdialog]') && tries > 0) {"
-    " setTimeout(() => back(tries - 1), 50); return; }"
-    " const opener = window.plannerConfirmOpener;"
-    " if (opener && opener.isConnected) opener.focus();"
-    " else document.querySelector('[role=dialog] h2')?.focus(); })(40)"
-)
 # Closing the dialog: once it is gone, the focus goes back to the calendar entry that opened
 # it (remembered by calendar.REMEMBER_OPENER), not to the top of the page.
 RETURN_FOCUS = (
@@ -501,13 +489,10 @@ class CalendarDetailState(rx.State):
 
     @rx.event
     def confirm_changed(self, is_open: bool):
-        """The confirmation asks to close (Escape, Go back): nothing is done, and the focus
-        goes back to the button that asked."""
+        """The confirmation asks to close (Escape, Go back): nothing is done."""
         if not is_open and not self.working:
             self.confirm_open = False
             self._pending = {}
-            return rx.call_script(RETURN_CONFIRM_FOCUS)
-        return None
 
     @rx.event
     def set_edit_title(self, value: str):

@@ -411,32 +411,6 @@ def test_closing_the_dialog_gives_the_focus_back_to_the_entry_that_opened_it(
     expect(row).to_be_focused()
 
 
-def test_going_back_from_a_confirmation_gives_the_focus_back_to_the_button_that_asked(
-    page: Page, sign_in, make_interview
-) -> None:
-    made = make_interview(46)
-    _open_calendar(page, sign_in, made.week_url)
-    dialog = _open_dialog(page, made)
-    dialog.get_by_label("Title", exact=True).fill(made.title + " (2)")
-    dialog.get_by_role("button", name="Save the changes").focus()
-    # Found by its text, not its role: after going back from a confirmation the interview
-    # dialog is left out of the accessibility tree (aria-hidden by the closed confirmation's
-    # modal layer; known, not fixed yet), so a role query no longer finds it.
-    save = page.locator("[role=dialog] button").filter(has_text="Save the changes")
-    page.keyboard.press("Enter")
-    confirm = page.get_by_role("alertdialog", name="Save the changes?")
-    expect(confirm.get_by_role("button", name="Go back")).to_be_focused()
-    page.keyboard.press("Escape")
-    expect(confirm).to_have_count(0)
-    expect(save).to_be_focused()
-    # The same with the Go back button, from the keyboard.
-    page.keyboard.press("Enter")
-    expect(confirm.get_by_role("button", name="Go back")).to_be_focused()
-    page.keyboard.press("Enter")
-    expect(confirm).to_have_count(0)
-    expect(save).to_be_focused()
-
-
 def test_after_choosing_a_place_and_saving_the_focus_still_goes_back_to_the_entry(
     page: Page, sign_in, make_interview
 ) -> None:
